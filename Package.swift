@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-libevent-chat",
+    products: [
+        .executable(name: "chat-server", targets: ["chat-server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // libevent from the system (Debian: libevent-dev), wrapped for Swift.
+        .systemLibrary(
+            name: "CLibevent",
+            pkgConfig: "libevent",
+            providers: [.apt(["libevent-dev"])]
+        ),
+        // Protocol, names and registry: pure Swift, no libevent, tested without sockets.
+        .target(name: "ChatCore"),
+        // The libevent layer: event base, listener, connections, signals, timers.
+        .target(
+            name: "ChatServer",
+            dependencies: [
+                "ChatCore",
+                "CLibevent",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // What both executables share: the log handler and CHAT_* environment defaults.
+        .target(
+            name: "ChatCommandLine",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "chat-server",
+            dependencies: [
+                "ChatServer",
+                "ChatCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
+        // Black-box tests: they start the chat-server executable and talk to it over TCP.
+        .testTarget(
+            name: "ChatServerTests",
+            dependencies: ["chat-server", "ChatCommandLine"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,11 @@
+/// Why the server closes a connection: the reason in its last line, `bye,<reason>`.
+public enum ByeReason: String, CaseIterable, Sendable {
+    case quit
+    case shutdown
+    case idleTimeout = "idle-timeout"
+    case serverFull = "server-full"
+    case slowConsumer = "slow-consumer"
+
+    /// The complete `bye,<reason>\n` line.
+    public var line: [UInt8] { Array("bye,\(rawValue)\n".utf8) }
+}

@@ -1,0 +1,16 @@
+/// The error codes of protocol v1, in the order in which they take precedence.
+public enum ErrorCode: String, CaseIterable, Sendable {
+    case lineTooLong = "line-too-long"
+    case badUTF8 = "bad-utf8"
+    case unknownCommand = "unknown-command"
+    case notRegistered = "not-registered"
+    case badArgs = "bad-args"
+    case rateLimited = "rate-limited"
+    case alreadyRegistered = "already-registered"
+    case badName = "bad-name"
+    case nameTaken = "name-taken"
+    case noSuchUser = "no-such-user"
+    case noSuchRoom = "no-such-room"
+    case notInRoom = "not-in-room"
+    case alreadyInRoom = "already-in-room"
+}

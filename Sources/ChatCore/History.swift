@@ -1,0 +1,42 @@
+/// A room's last `limit` messages, oldest first, in a ring whose slots are
+/// reused: a full history allocates nothing more per message.
+public struct History {
+    public struct Entry {
+        /// When it was said, in milliseconds since the Unix epoch.
+        public var millis: Int64
+        /// The sender as named when it was said.
+        public var from: ChatName
+        /// The free text as sent.
+        public var text: [UInt8]
+    }
+
+    /// The most entries kept (the server's `--history`).
+    public let limit: Int
+    private var slots: [Entry] = []
+    private var start = 0
+
+    init(limit: Int) {
+        self.limit = max(0, limit)
+    }
+
+    /// The number of entries held, at most ``limit``.
+    public var count: Int { slots.count }
+
+    /// The entry at `position`, 0 being the oldest.
+    public subscript(position: Int) -> Entry { slots[(start + position) % slots.count] }
+
+    /// The entries, oldest first.
+    public var entries: [Entry] { (0..<count).map { self[$0] } }
+
+    mutating func append(millis: Int64, from: ChatName, text: UnsafeRawBufferPointer) {
+        guard limit > 0 else { return }
+        if slots.count < limit {
+            slots.append(Entry(millis: millis, from: from, text: Array(text)))
+            return
+        }
+        slots[start].millis = millis
+        slots[start].from = from
+        slots[start].text.replaceSubrange(0..., with: text)
+        start = (start + 1) % limit
+    }
+}

@@ -1,0 +1,31 @@
+/// A room: its members in join order (modulo swap-removal) and its bounded history.
+public final class Room {
+    /// The room's name as its creator wrote it.
+    public let name: ChatName
+    /// Every session in the room.
+    public internal(set) var members: [Session] = []
+    /// The last messages said in the room, oldest first.
+    public internal(set) var history: History
+
+    init(name: ChatName, historyLimit: Int) {
+        self.name = name
+        self.history = History(limit: historyLimit)
+    }
+
+    func add(_ session: Session) {
+        session.memberships.append(Membership(room: self, index: members.count))
+        members.append(session)
+    }
+
+    /// Removes the session whose membership is at `membershipIndex` in its list.
+    func remove(_ session: Session, membershipIndex: Int) {
+        let index = session.memberships[membershipIndex].index
+        let last = members.removeLast()
+        if last !== session {
+            members[index] = last
+            if let moved = last.membershipIndex(of: self) { last.memberships[moved].index = index }
+        }
+        session.memberships.swapAt(membershipIndex, session.memberships.count - 1)
+        session.memberships.removeLast()
+    }
+}

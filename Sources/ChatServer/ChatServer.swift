@@ -1,0 +1,119 @@
+import CLibevent
+import ChatCore
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The chat server: one event loop that owns the listener, every connection,
+/// and the registry.
+public final class ChatServer {
+    public enum State: Equatable, Sendable {
+        /// Bound, not yet running.
+        case initial
+        /// Accepting and serving.
+        case running
+        /// Stopped accepting; saying `bye,shutdown` and flushing.
+        case draining
+        /// The loop has returned.
+        case stopped
+    }
+
+    public private(set) var state = State.initial
+    public let configuration: ServerConfiguration
+    let loop: EventLoop
+    let dispatcher: Dispatcher
+    let logger: Logger
+    private var listener: Listener?
+    private var connections: [Int: Connection] = [:]
+    private var nextConnectionID = 0
+    private var signalWatchers: [SignalWatcher] = []
+    private var drainTimer: EventTimer?
+
+    /// Binds the listening socket; throws when the address is bad or in use.
+    public init(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
+        self.configuration = configuration
+        self.logger = logger
+        signal(SIGPIPE, SIG_IGN)
+        let loop = try EventLoop()
+        self.loop = loop
+        dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history),
+                                maxLine: configuration.maxLine, clock: { loop.cachedMillis })
+        let address = try SocketAddress(host: configuration.host, port: configuration.port)
+        listener = try Listener(loop: loop, address: address, logger: logger) { [unowned self] socket in
+            self.accept(socket)
+        }
+    }
+
+    /// The address the server listens on, as `host:port`.
+    public var listeningAddress: String { listener?.address.description ?? "" }
+    /// The port the server listens on (the real one when 0 was asked for).
+    public var listeningPort: Int { listener?.address.port ?? 0 }
+    /// The number of open connections.
+    public var connectionCount: Int { connections.count }
+
+    /// Serves until SIGTERM or SIGINT, then drains and returns.
+    public func run() throws(ServerError) {
+        precondition(state == .initial, "run() is called once")
+        for number in [SIGTERM, SIGINT] {
+            signalWatchers.append(try SignalWatcher(loop: loop, signal: number) { [unowned self] in
+                self.shutdown()
+            })
+        }
+        state = .running
+        logger.info("listening", metadata: ["address": "\(listeningAddress)"])
+        loop.run()
+        for connection in Array(connections.values) { connection.finish() }
+        signalWatchers.removeAll()
+        state = .stopped
+        logger.info("stopped")
+    }
+
+    /// Stops accepting, says `bye,shutdown` to every client, and stops once all
+    /// have drained or the drain timeout has passed. A second call stops at once.
+    public func shutdown() {
+        switch state {
+        case .running:
+            state = .draining
+        case .draining:
+            logger.warning("second stop signal, exiting without waiting", metadata: ["connections": "\(connections.count)"])
+            loop.stop()
+            return
+        case .initial, .stopped:
+            return
+        }
+        logger.info("draining", metadata: ["connections": "\(connections.count)"])
+        listener?.close()
+        listener = nil
+        for connection in Array(connections.values) {
+            connection.close(saying: .shutdown, notifyRooms: false)
+        }
+        guard !connections.isEmpty else { return loop.stop() }
+        let timer = EventTimer(loop: loop) { [unowned self] in
+            self.logger.warning("drain timeout, closing the rest", metadata: ["connections": "\(self.connections.count)"])
+            self.loop.stop()
+        }
+        timer.schedule(after: configuration.drainTimeout)
+        drainTimer = timer
+    }
+
+    private func accept(_ socket: Int32) {
+        var noDelay: Int32 = 1
+        setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
+        nextConnectionID += 1
+        guard let connection = Connection(socket: socket, id: nextConnectionID, server: self) else {
+            logger.error("cannot create a bufferevent, dropping the connection")
+            close(socket)
+            return
+        }
+        connections[connection.id] = connection
+        logger.debug("connection opened", metadata: ["id": "\(connection.id)"])
+    }
+
+    /// Called by a connection once its bufferevent is freed.
+    func connectionFinished(_ connection: Connection) {
+        connections[connection.id] = nil
+        logger.debug("connection closed", metadata: ["id": "\(connection.id)"])
+        if state == .draining && connections.isEmpty { loop.stop() }
+    }
+}

@@ -1,0 +1,18 @@
+/// Everything the server needs to know at start, with protocol v1's defaults.
+public struct ServerConfiguration: Sendable {
+    /// The default TCP port: registered to no well-known service.
+    public static let defaultPort = 7420
+
+    /// The address to listen on: a host name, an IPv4 or an IPv6 literal.
+    public var host = "0.0.0.0"
+    /// The TCP port; 0 picks a free one (the log line says which).
+    public var port = ServerConfiguration.defaultPort
+    /// The longest client line, in bytes without LF.
+    public var maxLine = 4096
+    /// Messages each room keeps for members who join later.
+    public var history = 10
+    /// How long a shutdown waits for clients to take their last bytes, in seconds.
+    public var drainTimeout = 5.0
+
+    public init() {}
+}

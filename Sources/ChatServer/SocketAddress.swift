@@ -1,0 +1,55 @@
+import CLibevent
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An IPv4 or IPv6 socket address, resolved numerically or through getaddrinfo.
+struct SocketAddress {
+    var storage = sockaddr_storage()
+    var length: socklen_t = 0
+
+    /// Resolves `host` (a name, an IPv4 or an IPv6 literal) and `port` for a passive socket.
+    init(host: String, port: Int) throws(ServerError) {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard (0...65535).contains(port), getaddrinfo(host, String(port), &hints, &result) == 0,
+              let first = result else { throw .badAddress(host: host, port: port) }
+        defer { freeaddrinfo(result) }
+        withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen))) }
+        length = first.pointee.ai_addrlen
+    }
+
+    /// The local address a socket is bound to.
+    init(boundTo socket: Int32) {
+        length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(socket, $0, &length) }
+        }
+    }
+
+    /// The port in host byte order.
+    var port: Int {
+        withUnsafeBytes(of: storage) { raw in
+            Int(UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+        }
+    }
+
+    /// `host:port`, with brackets around an IPv6 host.
+    var description: String {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = Int32(storage.ss_family)
+        withUnsafeBytes(of: storage) { raw in
+            let offset = family == AF_INET6 ? 8 : 4  // sin6_addr / sin_addr
+            _ = inet_ntop(family, raw.baseAddress! + offset, &text, socklen_t(text.count))
+        }
+        let host = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    func withSockaddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
+        withUnsafePointer(to: storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) } }
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import ChatCommandLine
+import ChatServer
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat-server",
+        abstract: "A TCP chat server speaking chat protocol v1 (register, chat, rooms) on libevent.",
+        discussion: """
+            Every option can also be set from the environment: --max-line as CHAT_MAX_LINE, \
+            --port as CHAT_PORT, and so on. An option on the command line wins over the environment.
+
+            SIGTERM or SIGINT stops accepting, sends bye,shutdown to every client, waits for their \
+            output to drain (at most --drain-timeout seconds) and exits 0. A second signal exits at once.
+
+            Try it: chat-server --port 7420, then in two terminals: nc localhost 7420, and type \
+            register,<name> in each.
+            """
+    )
+
+    /// The flags that also come from `CHAT_*` variables.
+    static let environmentFlags = ["--host", "--port", "--max-line", "--history", "--drain-timeout",
+                                   "--log-level", "--log-format"]
+
+    @Option(help: "The address to listen on: a host name, IPv4 or IPv6 literal (CHAT_HOST).")
+    var host = ServerConfiguration().host
+
+    @Option(help: "The TCP port to listen on; 0 picks a free one and logs it (CHAT_PORT).")
+    var port = ServerConfiguration.defaultPort
+
+    @Option(help: "The longest client line in bytes, LF excluded; longer lines get error,line-too-long (CHAT_MAX_LINE).")
+    var maxLine = ServerConfiguration().maxLine
+
+    @Option(help: "Messages each room keeps and replays to members who join; 0 keeps none (CHAT_HISTORY).")
+    var history = ServerConfiguration().history
+
+    @Option(help: "Seconds a shutdown waits for clients to receive their last lines (CHAT_DRAIN_TIMEOUT).")
+    var drainTimeout = ServerConfiguration().drainTimeout
+
+    @Option(help: "The lowest level logged: trace, debug, info, notice, warning, error, critical (CHAT_LOG_LEVEL).")
+    var logLevel = Logger.Level.info
+
+    @Option(help: "text: key=value lines for people; json: one JSON object a line (CHAT_LOG_FORMAT).")
+    var logFormat = LogFormat.text
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535, not \(port)") }
+        guard maxLine >= 1 else { throw ValidationError("--max-line must be at least 1, not \(maxLine)") }
+        guard history >= 0 else { throw ValidationError("--history must be 0 or more, not \(history)") }
+        guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must be 0 or more") }
+    }
+
+    func run() throws {
+        ChatLogHandler.bootstrap(format: logFormat, level: logLevel)
+        let logger = Logger(label: "chat-server")
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.maxLine = maxLine
+        configuration.history = history
+        configuration.drainTimeout = drainTimeout
+        do {
+            let server = try ChatServer(configuration: configuration, logger: logger)
+            try server.run()
+        } catch {
+            logger.error("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+
+    static func main() {
+        let arguments = EnvironmentDefaults.merge(arguments: Array(CommandLine.arguments.dropFirst()),
+                                                  flags: environmentFlags, environment: currentEnvironment())
+        main(arguments)
+    }
+
+    private static func currentEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let pair = String(cString: pointer)
+            if let equals = pair.firstIndex(of: "=") {
+                result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return result
+    }
+}
