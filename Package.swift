@@ -17,6 +17,8 @@ let package = Package(
             pkgConfig: "libevent",
             providers: [.apt(["libevent-dev"])]
         ),
+        // Swift wrappers for libevent's loop, timers, signals and addresses, shared by both executables.
+        .target(name: "LibeventKit", dependencies: ["CLibevent"]),
         // Protocol, names and registry: pure Swift, no libevent, tested without sockets.
         .target(name: "ChatCore"),
         // The libevent layer: event base, listener, connections, signals, timers.
@@ -25,6 +27,7 @@ let package = Package(
             dependencies: [
                 "ChatCore",
                 "CLibevent",
+                "LibeventKit",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,4 +1,5 @@
 import CLibevent
+import LibeventKit
 import ChatCore
 import Logging
 #if canImport(Glibc)
@@ -35,11 +36,13 @@ public final class ChatServer {
         self.configuration = configuration
         self.logger = logger
         signal(SIGPIPE, SIG_IGN)
-        let loop = try EventLoop()
+        let loop: EventLoop
+        do { loop = try EventLoop() } catch { throw .libevent(error) }
         self.loop = loop
         dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history),
                                 maxLine: configuration.maxLine, clock: { loop.cachedMillis })
-        let address = try SocketAddress(host: configuration.host, port: configuration.port)
+        let address: SocketAddress
+        do { address = try SocketAddress(host: configuration.host, port: configuration.port) } catch { throw .libevent(error) }
         listener = try Listener(loop: loop, address: address, logger: logger) { [unowned self] socket in
             self.accept(socket)
         }
@@ -56,9 +59,11 @@ public final class ChatServer {
     public func run() throws(ServerError) {
         precondition(state == .initial, "run() is called once")
         for number in [SIGTERM, SIGINT] {
-            signalWatchers.append(try SignalWatcher(loop: loop, signal: number) { [unowned self] in
-                self.shutdown()
-            })
+            do {
+                signalWatchers.append(try SignalWatcher(loop: loop, signal: number) { [unowned self] in self.shutdown() })
+            } catch {
+                throw .libevent(error)
+            }
         }
         state = .running
         logger.info("listening", metadata: ["address": "\(listeningAddress)"])

@@ -1,4 +1,5 @@
 import CLibevent
+import LibeventKit
 import ChatCore
 #if canImport(Glibc)
 import Glibc

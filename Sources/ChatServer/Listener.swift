@@ -1,4 +1,5 @@
 import CLibevent
+import LibeventKit
 import Logging
 #if canImport(Glibc)
 import Glibc

@@ -1,16 +1,14 @@
+import LibeventKit
+
 /// Why the server could not start.
 public enum ServerError: Error, Equatable, CustomStringConvertible {
-    case eventBase
-    case badAddress(host: String, port: Int)
+    case libevent(LibeventError)
     case cannotListen(address: String, reason: String)
-    case signal(Int32)
 
     public var description: String {
         switch self {
-        case .eventBase: "libevent could not create an event base"
-        case .badAddress(let host, let port): "cannot resolve address \(host) port \(port)"
+        case .libevent(let error): error.description
         case .cannotListen(let address, let reason): "cannot listen on \(address): \(reason)"
-        case .signal(let number): "cannot watch signal \(number)"
         }
     }
 }

@@ -1,11 +1,11 @@
 import CLibevent
 
 /// A one-shot libevent timer that runs a Swift closure on the loop's thread.
-final class EventTimer {
+public final class EventTimer {
     private var event: OpaquePointer?
     private let action: () -> Void
 
-    init(loop: EventLoop, action: @escaping () -> Void) {
+    public init(loop: EventLoop, action: @escaping () -> Void) {
         self.action = action
         event = clibevent_timer_new(loop.base, { _, _, context in
             Unmanaged<EventTimer>.fromOpaque(context!).takeUnretainedValue().action()
@@ -15,10 +15,10 @@ final class EventTimer {
     deinit { event_free(event) }
 
     /// Fires once after `seconds`; scheduling again replaces the previous time.
-    func schedule(after seconds: Double) {
+    public func schedule(after seconds: Double) {
         var delay = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
         event_add(event, &delay)
     }
 
-    func cancel() { event_del(event) }
+    public func cancel() { event_del(event) }
 }

@@ -3,10 +3,10 @@ import CLibevent
 /// One libevent event base: the thread that runs it owns everything attached to it.
 public final class EventLoop {
     /// The underlying `struct event_base *`.
-    let base: OpaquePointer
+    public let base: OpaquePointer
 
     /// Creates an event base; fails only when libevent cannot (no backend, out of memory).
-    public init() throws(ServerError) {
+    public init() throws(LibeventError) {
         guard let base = event_base_new() else { throw .eventBase }
         self.base = base
     }
@@ -24,7 +24,7 @@ public final class EventLoop {
     }
 
     /// The event base's cached time: cheap, and exact enough for timestamps.
-    var cachedMillis: Int64 {
+    public var cachedMillis: Int64 {
         var now = timeval()
         event_base_gettimeofday_cached(base, &now)
         return Int64(now.tv_sec) * 1000 + Int64(now.tv_usec) / 1000

@@ -4,12 +4,12 @@ import Glibc
 #endif
 
 /// An IPv4 or IPv6 socket address, resolved numerically or through getaddrinfo.
-struct SocketAddress {
-    var storage = sockaddr_storage()
-    var length: socklen_t = 0
+public struct SocketAddress: Sendable {
+    public var storage = sockaddr_storage()
+    public var length: socklen_t = 0
 
     /// Resolves `host` (a name, an IPv4 or an IPv6 literal) and `port` for a passive socket.
-    init(host: String, port: Int) throws(ServerError) {
+    public init(host: String, port: Int) throws(LibeventError) {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -23,7 +23,7 @@ struct SocketAddress {
     }
 
     /// The local address a socket is bound to.
-    init(boundTo socket: Int32) {
+    public init(boundTo socket: Int32) {
         length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(socket, $0, &length) }
@@ -31,14 +31,14 @@ struct SocketAddress {
     }
 
     /// The port in host byte order.
-    var port: Int {
+    public var port: Int {
         withUnsafeBytes(of: storage) { raw in
             Int(UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
         }
     }
 
     /// `host:port`, with brackets around an IPv6 host.
-    var description: String {
+    public var description: String {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         let family = Int32(storage.ss_family)
         withUnsafeBytes(of: storage) { raw in
@@ -49,7 +49,7 @@ struct SocketAddress {
         return family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    func withSockaddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
+    public func withSockaddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
         withUnsafePointer(to: storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) } }
     }
 }

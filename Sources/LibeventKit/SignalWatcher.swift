@@ -1,11 +1,11 @@
 import CLibevent
 
 /// Runs a closure on the loop's thread each time a signal arrives.
-final class SignalWatcher {
+public final class SignalWatcher {
     private var event: OpaquePointer?
     private let action: () -> Void
 
-    init(loop: EventLoop, signal number: Int32, action: @escaping () -> Void) throws(ServerError) {
+    public init(loop: EventLoop, signal number: Int32, action: @escaping () -> Void) throws(LibeventError) {
         self.action = action
         event = clibevent_signal_new(loop.base, number, { _, _, context in
             Unmanaged<SignalWatcher>.fromOpaque(context!).takeUnretainedValue().action()
