@@ -5,10 +5,12 @@ let package = Package(
     name: "swift-libevent-chat",
     products: [
         .executable(name: "chat-server", targets: ["chat-server"]),
+        .executable(name: "chat-loadgen", targets: ["chat-loadgen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
         // libevent from the system (Debian: libevent-dev), wrapped for Swift.
@@ -43,6 +45,26 @@ let package = Package(
             name: "chat-server",
             dependencies: [
                 "ChatServer",
+                "ChatCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The load generator: simulated users on bufferevents, delivery checks, latency, reports.
+        .target(
+            name: "ChatLoadgen",
+            dependencies: [
+                "ChatCore",
+                "CLibevent",
+                "LibeventKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "chat-loadgen",
+            dependencies: [
+                "ChatLoadgen",
                 "ChatCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

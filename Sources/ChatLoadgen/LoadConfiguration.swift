@@ -1,0 +1,34 @@
+/// One load run's settings.
+public struct LoadConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 7420
+    /// Simulated users, one connection each.
+    public var users = 1000
+    /// Seconds over which connections are opened; 0 opens them all at once.
+    public var rampUp = 0.0
+    /// Seconds of sending, once every user is ready.
+    public var duration = 10.0
+    /// Messages per second per user; 0 sends as fast as the server takes them (within ``window``).
+    public var rate = 0.0
+    public var mode = LoadMode.direct
+    /// Rooms the users are spread over in room and mixed mode.
+    public var rooms = 10
+    /// Other users each user chats with in direct and mixed mode.
+    public var friends = 10
+    /// Each user fetches `list` once after registering, as the classic client does.
+    public var listFriends = false
+    /// Seeds friend choice and message targets, so runs repeat.
+    public var seed: UInt64 = 1
+    /// Messages a user may have sent that the server has not yet confirmed (by `pong`).
+    public var window = 64
+    /// Seconds to wait for every user to connect and register before sending anyway.
+    public var setupTimeout = 30.0
+    /// Seconds to wait after sending stops for the last deliveries.
+    public var drainTimeout = 5.0
+    /// Local 127.0.0.x addresses to connect from (loopback targets only); 0 picks enough for `users`.
+    public var sourceAddresses = 0
+    /// Seconds between progress lines; 0 turns them off.
+    public var progressInterval = 1.0
+
+    public init() {}
+}

@@ -1,0 +1,272 @@
+import ChatCore
+import Histogram
+import LibeventKit
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one load: opens every user's connection (over the ramp-up), waits until
+/// all are registered, sends for the duration, drains, and reports.
+public final class LoadGenerator {
+    enum Phase: String {
+        case connecting, sending, draining, done
+    }
+
+    public let configuration: LoadConfiguration
+    let loop: EventLoop
+    let logger: Logger
+    let statistics = LoadStatistics()
+    /// Messages between two `ping`s that confirm what a user sent.
+    let confirmationInterval: Int
+    private let target: SocketAddress
+    private let sources: [SocketAddress]
+    private var users: [SimulatedUser] = []
+    private var roomSizes: [Int]
+    private var ratePhases: [Double] = []
+    private var randomness: SplitMix64
+    private var line = LineBuilder()
+    private var phase = Phase.connecting
+    private var nextToConnect = 0
+    private var tickTimer: EventTimer?
+    private var signalWatchers: [SignalWatcher] = []
+    private var progress: ProgressMeter
+    private var abortReason: String?
+    private var lastFailure: String?
+    private let startMicros = MonotonicClock.micros()
+    private var setupEndMicros: UInt64?
+    private var sendStartMicros: UInt64 = 0
+    private var sendEndMicros: UInt64 = 0
+    private var drainDeadlineMicros: UInt64 = 0
+
+    static let tickSeconds = 0.01
+    /// Connections opened per tick when there is no ramp-up: enough for a storm, not a flood of SYNs.
+    static let connectBurst = 500
+
+    public init(configuration: LoadConfiguration, logger: Logger) throws(LibeventError) {
+        self.configuration = configuration
+        self.logger = logger
+        loop = try EventLoop()
+        target = try SocketAddress(host: configuration.host, port: configuration.port)
+        sources = try Self.sourceAddresses(for: target, configuration: configuration)
+        var randomness = SplitMix64(seed: configuration.seed)
+        let friendLists = (0..<configuration.users).map { index in
+            configuration.mode.usesFriends
+                ? Self.chooseFriends(of: index, configuration: configuration, randomness: &randomness) : []
+        }
+        ratePhases = (0..<configuration.users).map { _ in Double(randomness.next() % 1000) / 1000 }
+        self.randomness = randomness
+        confirmationInterval = max(1, configuration.window / 4)
+        roomSizes = Array(repeating: 0, count: configuration.mode.usesRooms ? max(1, configuration.rooms) : 0)
+        progress = ProgressMeter(logger: logger, interval: configuration.progressInterval)
+        users = friendLists.enumerated().map { index, friends in
+            SimulatedUser(index: index, room: configuration.mode.usesRooms ? index % max(1, configuration.rooms) : nil,
+                          friends: friends, generator: self)
+        }
+    }
+
+    /// Runs the whole load and returns its report.
+    public func run() -> LoadReport {
+        FileDescriptorLimit.raiseToHardLimit()
+        let timer = EventTimer(loop: loop) { [unowned self] in self.tick() }
+        tickTimer = timer
+        for number in [SIGINT, SIGTERM] {
+            if let watcher = try? SignalWatcher(loop: loop, signal: number, action: { [unowned self] in self.interrupted() }) {
+                signalWatchers.append(watcher)
+            }
+        }
+        tick()
+        loop.run()
+        users.forEach { $0.close() }
+        return makeReport()
+    }
+
+    // MARK: Phases
+
+    private func tick() {
+        let now = MonotonicClock.micros()
+        switch phase {
+        case .connecting: connectDueUsers(now: now)
+        case .sending: sendDueMessages(now: now)
+        case .draining: if statistics.delivered >= statistics.expected || now >= drainDeadlineMicros { finish() }
+        case .done: return
+        }
+        if phase != .done {
+            progress.reportIfDue(now: now, phase: phase.rawValue, statistics: statistics)
+            tickTimer?.schedule(after: Self.tickSeconds)
+        }
+    }
+
+    private func connectDueUsers(now: UInt64) {
+        let elapsed = Double(now - startMicros) / 1e6
+        let due = configuration.rampUp > 0
+            ? min(users.count, Int(Double(users.count) * elapsed / configuration.rampUp) + 1)
+            : users.count
+        let end = min(due, nextToConnect + Self.connectBurst)
+        while nextToConnect < end {
+            let source = sources.isEmpty ? nil : sources[nextToConnect % sources.count]
+            users[nextToConnect].connect(to: target, from: source)
+            nextToConnect += 1
+        }
+        if elapsed > configuration.rampUp + configuration.setupTimeout {
+            logger.warning("setup timeout: sending with the users that are ready",
+                           metadata: ["ready": "\(statistics.ready)", "users": "\(users.count)"])
+            startSending(now: now)
+        }
+    }
+
+    private func startSending(now: UInt64) {
+        guard phase == .connecting else { return }
+        setupEndMicros = setupEndMicros ?? now
+        phase = .sending
+        sendStartMicros = now
+        progress.startTimeline(at: now)
+        if configuration.rate == 0 { users.forEach(fillWindow) }
+    }
+
+    private func sendDueMessages(now: UInt64) {
+        let elapsed = Double(now - sendStartMicros) / 1e6
+        guard elapsed < configuration.duration else { return stopSending(now: now) }
+        guard configuration.rate > 0 else { return }
+        for (index, user) in users.enumerated() where user.state == .ready {
+            let target = UInt64(elapsed * configuration.rate + ratePhases[index])
+            let due = min(Int(target) - Int(user.sent), configuration.window - user.inFlight)
+            for _ in 0..<max(0, due) { send(from: user) }
+            user.requestConfirmation()
+        }
+    }
+
+    private func stopSending(now: UInt64) {
+        phase = .draining
+        sendEndMicros = now
+        drainDeadlineMicros = now + UInt64(configuration.drainTimeout * 1e6)
+        users.forEach { $0.requestConfirmation() }
+    }
+
+    private func finish() {
+        guard phase != .done else { return }
+        if sendEndMicros == 0 { sendEndMicros = MonotonicClock.micros() }
+        phase = .done
+        tickTimer?.cancel()
+        loop.stop()
+    }
+
+    private func abort(_ reason: String) {
+        guard abortReason == nil else { return }
+        abortReason = reason
+        logger.error("stopping the run", metadata: ["reason": "\(reason)"])
+        finish()
+    }
+
+    private func interrupted() {
+        switch phase {
+        case .connecting: abort("interrupted")
+        case .sending: stopSending(now: MonotonicClock.micros())
+        case .draining, .done: finish()
+        }
+    }
+
+    // MARK: Sending
+
+    private func send(from user: SimulatedUser) {
+        let direct: Bool
+        switch configuration.mode {
+        case .direct: direct = true
+        case .room: direct = false
+        case .mixed: direct = randomness.next() & 1 == 0
+        }
+        let roomSize = user.room.map { roomSizes[$0] } ?? 0
+        let deliveries = user.sendMessage(direct: direct, randomness: &randomness, into: &line, roomSize: roomSize)
+        statistics.sent += 1
+        statistics.expected += UInt64(deliveries)
+    }
+
+    private func fillWindow(_ user: SimulatedUser) {
+        guard user.state == .ready else { return }
+        while user.inFlight < configuration.window { send(from: user) }
+    }
+
+    // MARK: Events from users
+
+    func userConnected(_ user: SimulatedUser) { statistics.connected += 1 }
+
+    func userRegistered(_ user: SimulatedUser) { statistics.registered += 1 }
+
+    func userReady(_ user: SimulatedUser) {
+        statistics.ready += 1
+        if let room = user.room { roomSizes[room] += 1 }
+        if statistics.ready == users.count { startSending(now: MonotonicClock.micros()) }
+    }
+
+    func userConfirmed(_ user: SimulatedUser) {
+        if phase == .sending && configuration.rate == 0 { fillWindow(user) }
+    }
+
+    func userFailed(_ user: SimulatedUser, whileConnecting: Bool, reason: String) {
+        lastFailure = reason
+        if whileConnecting {
+            statistics.connectFailures += 1
+        } else if phase != .done {
+            statistics.disconnects += 1
+        }
+        if statistics.connectFailures == users.count {
+            abort("cannot connect to \(target.description): \(reason)")
+        } else if statistics.connected > 0 && statistics.disconnects >= statistics.connected && phase != .connecting {
+            abort("the server closed every connection (\(reason))")
+        }
+    }
+
+    func delivered(sentMicros: UInt64) {
+        statistics.delivered += 1
+        let now = MonotonicClock.micros()
+        statistics.recordLatency(now > sentMicros ? now - sentMicros : 0)
+    }
+
+    func serverError(_ code: String) {
+        statistics.errors[code, default: 0] += 1
+    }
+
+    func unexpectedLine(_ line: UnsafeRawBufferPointer) {
+        statistics.errors["unexpected-line", default: 0] += 1
+        logger.debug("unexpected line", metadata: ["line": "\(String(decoding: line.prefix(200), as: UTF8.self))"])
+    }
+
+    // MARK: Setup helpers
+
+    private static func chooseFriends(of index: Int, configuration: LoadConfiguration,
+                                      randomness: inout SplitMix64) -> [Int] {
+        let others = configuration.users - 1
+        guard others > 0 else { return [index] }
+        var friends: [Int] = []
+        while friends.count < min(max(1, configuration.friends), others) {
+            let candidate = Int(randomness.next() % UInt64(configuration.users))
+            if candidate != index && !friends.contains(candidate) { friends.append(candidate) }
+        }
+        return friends
+    }
+
+    /// Several 127.0.0.x source addresses for a loopback target, so one process can open
+    /// more connections than one address has ephemeral ports.
+    private static func sourceAddresses(for target: SocketAddress, configuration: LoadConfiguration) throws(LibeventError) -> [SocketAddress] {
+        guard target.isIPv4Loopback else { return [] }
+        let count = configuration.sourceAddresses > 0
+            ? configuration.sourceAddresses
+            : max(1, (configuration.users + 19_999) / 20_000)
+        return try (0..<min(count, 254)).map { offset throws(LibeventError) in
+            try SocketAddress(host: "127.0.0.\(offset + 1)", port: 0)
+        }
+    }
+
+    private func makeReport() -> LoadReport {
+        var report = LoadReport(configuration: configuration, statistics: statistics)
+        for user in users {
+            report.duplicated += user.check.duplicated
+            report.reordered += user.check.reordered
+        }
+        let setupEnd = setupEndMicros ?? sendEndMicros
+        report.setupSeconds = Double(setupEnd > startMicros ? setupEnd - startMicros : 0) / 1e6
+        report.sendSeconds = Double(sendEndMicros > sendStartMicros && sendStartMicros > 0 ? sendEndMicros - sendStartMicros : 0) / 1e6
+        report.abortReason = abortReason
+        return report
+    }
+}

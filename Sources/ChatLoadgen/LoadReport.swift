@@ -1,0 +1,103 @@
+import Histogram
+
+/// What a load run measured, for people (``table()``) or programs (``json()``).
+public struct LoadReport: Sendable {
+    public var users: Int
+    public var connected: Int
+    public var registered: Int
+    public var connectFailures: Int
+    public var disconnects: Int
+    public var sent: UInt64
+    public var expected: UInt64
+    public var delivered: UInt64
+    public var duplicated: UInt64 = 0
+    public var reordered: UInt64 = 0
+    public var errors: [String: Int]
+    /// Seconds from the first connection until every user was ready (or setup timed out).
+    public var setupSeconds = 0.0
+    /// Seconds of sending.
+    public var sendSeconds = 0.0
+    public var latencyMicros: (p50: UInt64, p90: UInt64, p99: UInt64, p999: UInt64, max: UInt64)
+    /// Set when the run stopped early.
+    public var abortReason: String?
+
+    init(configuration: LoadConfiguration, statistics: LoadStatistics) {
+        users = configuration.users
+        connected = statistics.connected
+        registered = statistics.registered
+        connectFailures = statistics.connectFailures
+        disconnects = statistics.disconnects
+        sent = statistics.sent
+        expected = statistics.expected
+        delivered = statistics.delivered
+        errors = statistics.errors
+        let latency = statistics.latency
+        latencyMicros = latency.totalCount == 0 ? (0, 0, 0, 0, 0) : (
+            latency.valueAtPercentile(50), latency.valueAtPercentile(90), latency.valueAtPercentile(99),
+            latency.valueAtPercentile(99.9), latency.max
+        )
+    }
+
+    /// Messages that should have arrived and did not.
+    public var lost: UInt64 {
+        let unique = delivered - min(delivered, duplicated)
+        return expected > unique ? expected - unique : 0
+    }
+
+    public var sentPerSecond: Double { sendSeconds > 0 ? Double(sent) / sendSeconds : 0 }
+    public var deliveredPerSecond: Double { sendSeconds > 0 ? Double(delivered) / sendSeconds : 0 }
+    public var registrationsPerSecond: Double { setupSeconds > 0 ? Double(registered) / setupSeconds : 0 }
+
+    /// True when every user connected and registered, and nothing was lost,
+    /// duplicated, reordered or answered with an error.
+    public var passed: Bool {
+        abortReason == nil && connected == users && registered == users && disconnects == 0
+            && lost == 0 && duplicated == 0 && reordered == 0 && errors.isEmpty
+    }
+
+    private var rows: [(String, String)] {
+        [
+            ("users", "\(users)"), ("connected", "\(connected)"), ("registered", "\(registered)"),
+            ("connect_failures", "\(connectFailures)"), ("disconnects", "\(disconnects)"),
+            ("sent", "\(sent)"), ("expected", "\(expected)"), ("delivered", "\(delivered)"),
+            ("lost", "\(lost)"), ("duplicated", "\(duplicated)"), ("reordered", "\(reordered)"),
+            ("errors", "\(errors.values.reduce(0, +))"),
+            ("setup_s", Self.format(setupSeconds)), ("registrations_per_s", Self.format(registrationsPerSecond)),
+            ("send_s", Self.format(sendSeconds)),
+            ("sent_per_s", Self.format(sentPerSecond)), ("delivered_per_s", Self.format(deliveredPerSecond)),
+            ("latency_p50_us", "\(latencyMicros.p50)"), ("latency_p90_us", "\(latencyMicros.p90)"),
+            ("latency_p99_us", "\(latencyMicros.p99)"), ("latency_p999_us", "\(latencyMicros.p999)"),
+            ("latency_max_us", "\(latencyMicros.max)"),
+        ]
+    }
+
+    /// A two-column table for people, with errors by code and the verdict.
+    public func table() -> String {
+        var lines = rows.map { key, value in key.padding(to: 22) + value }
+        for code in errors.keys.sorted() { lines.append("  error \(code)".padding(to: 22) + "\(errors[code]!)") }
+        if let abortReason { lines.append("stopped".padding(to: 22) + abortReason) }
+        lines.append("result".padding(to: 22) + (passed ? "PASS" : "FAIL"))
+        return lines.joined(separator: "\n")
+    }
+
+    /// One JSON object with every figure, errors by code, and `passed`.
+    public func json() -> String {
+        var fields = rows.map { "\"\($0.0)\":\($0.1)" }
+        fields[fields.firstIndex { $0.hasPrefix("\"errors\"") }!] = "\"errors\":{"
+            + errors.keys.sorted().map { "\"\($0)\":\(errors[$0]!)" }.joined(separator: ",") + "}"
+        if let abortReason { fields.append("\"stopped\":\"\(abortReason.replacing("\"", with: "'"))\"") }
+        fields.append("\"passed\":\(passed)")
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    static func format(_ value: Double) -> String {
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? "\(Int(rounded))" : "\(rounded)"
+    }
+}
+
+extension String {
+    fileprivate func padding(to width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}

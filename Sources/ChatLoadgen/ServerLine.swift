@@ -1,0 +1,49 @@
+import ChatCore
+
+/// Classifies the lines the server sends, as far as the load generator cares.
+enum ServerLine {
+    enum Kind: Equatable {
+        case chat, say, pong, ack, list, joined, error, bye
+        /// join, leave, quit, nick, history, who, rooms, help: counted by nobody.
+        case notice
+    }
+
+    /// The line's kind and everything after its first comma (empty when there is none).
+    static func parse(_ line: UnsafeRawBufferPointer) -> (Kind, UnsafeRawBufferPointer)? {
+        let (head, tail) = LineBytes.splitAtComma(line)
+        let rest = tail ?? UnsafeRawBufferPointer(rebasing: line[line.count...])
+        guard let first = head.first else { return nil }
+        let kind: Kind
+        switch (first, head.count) {
+        case (UInt8(ascii: "c"), 4): kind = .chat
+        case (UInt8(ascii: "s"), 3): kind = .say
+        case (UInt8(ascii: "p"), 4): kind = .pong
+        case (UInt8(ascii: "a"), 3): kind = .ack
+        case (UInt8(ascii: "l"), 4): kind = .list
+        case (UInt8(ascii: "j"), 6): kind = .joined
+        case (UInt8(ascii: "e"), 5): kind = .error
+        case (UInt8(ascii: "b"), 3): kind = .bye
+        default: kind = .notice
+        }
+        return (kind, rest)
+    }
+
+    /// The sender's index and the stamp of a `chat` (`<from>,<text>`) or `say` (`<room>,<from>,<text>`).
+    static func message(_ rest: UnsafeRawBufferPointer, kind: Kind) -> (Int, MessageStamp)? {
+        var fields = rest
+        if kind == .say {
+            guard let afterRoom = LineBytes.splitAtComma(fields).tail else { return nil }
+            fields = afterRoom
+        }
+        let (from, text) = LineBytes.splitAtComma(fields)
+        guard let text, from.count >= 2, from[0] == UInt8(ascii: "u"),
+              let sender = MessageStamp.decimal(UnsafeRawBufferPointer(rebasing: from[1...])),
+              let stamp = MessageStamp(text) else { return nil }
+        return (Int(sender), stamp)
+    }
+
+    /// The code of `error,<code>[,<detail>]`.
+    static func errorCode(_ rest: UnsafeRawBufferPointer) -> String {
+        String(decoding: LineBytes.splitAtComma(rest).head, as: UTF8.self)
+    }
+}

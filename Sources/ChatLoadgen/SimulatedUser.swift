@@ -1,0 +1,239 @@
+import CLibevent
+import ChatCore
+import LibeventKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One simulated user: a connection on a bufferevent that registers, optionally
+/// lists and joins its room, then sends stamped messages and checks every one it receives.
+final class SimulatedUser {
+    enum State {
+        case idle, connecting, registering, listing, joining, ready, closed
+    }
+
+    let index: Int
+    let room: Int?
+    let friends: [Int]
+    private(set) var state = State.idle
+    var check = DeliveryCheck()
+    /// Messages sent, and how many of them the server has confirmed with `pong`.
+    private(set) var sent: UInt64 = 0
+    private(set) var confirmed: UInt64 = 0
+    private var sinceConfirmationRequest = 0
+    private var friendSequences: [UInt64]
+    private var roomSequence: UInt64 = 0
+    private var bufferevent: OpaquePointer?
+    unowned let generator: LoadGenerator
+
+    init(index: Int, room: Int?, friends: [Int], generator: LoadGenerator) {
+        self.index = index
+        self.room = room
+        self.friends = friends
+        self.friendSequences = Array(repeating: 0, count: friends.count)
+        self.generator = generator
+    }
+
+    var inFlight: Int { Int(sent - confirmed) }
+
+    // MARK: Connecting
+
+    /// Opens the connection, from `source` when given.
+    func connect(to address: SocketAddress, from source: SocketAddress?) {
+        state = .connecting
+        let socket = Glibc.socket(Int32(address.storage.ss_family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard socket >= 0 else { return failed() }
+        var one: Int32 = 1
+        setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if let source {
+            let bound = source.withSockaddr { Glibc.bind(socket, $0, $1) }
+            guard bound == 0 else {
+                Glibc.close(socket)
+                return failed()
+            }
+        }
+        guard let bev = bufferevent_socket_new(generator.loop.base, socket, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)) else {
+            Glibc.close(socket)
+            return failed()
+        }
+        bufferevent = bev
+        bufferevent_setcb(bev, Self.readCallback, nil, Self.eventCallback, Unmanaged.passUnretained(self).toOpaque())
+        bufferevent_enable(bev, Int16(EV_READ | EV_WRITE))
+        let result = address.withSockaddr { bufferevent_socket_connect(bev, $0, Int32($1)) }
+        if result != 0 { failed() }
+    }
+
+    /// Closes the connection; what is still queued is dropped.
+    func close() {
+        if let bufferevent { bufferevent_free(bufferevent) }
+        bufferevent = nil
+        state = .closed
+    }
+
+    private func failed(reason: Int32 = errno) {
+        guard state != .closed else { return }
+        let whileConnecting = state == .connecting
+        close()
+        generator.userFailed(self, whileConnecting: whileConnecting, reason: String(cString: strerror(reason)))
+    }
+
+    // MARK: Sending
+
+    private func write(_ line: LineBuilder) {
+        guard let bufferevent else { return }
+        line.withBytes { _ = bufferevent_write(bufferevent, $0.baseAddress, $0.count) }
+    }
+
+    private func write(_ literal: StaticString) {
+        guard let bufferevent else { return }
+        _ = bufferevent_write(bufferevent, literal.utf8Start, literal.utf8CodeUnitCount)
+    }
+
+    private func sendRegister() {
+        var line = LineBuilder(capacity: 32)
+        line.append("register,u")
+        line.append(decimal: Int64(index))
+        line.appendNewline()
+        write(line)
+    }
+
+    private func sendJoinOrBeReady() {
+        guard let room else { return becomeReady() }
+        state = .joining
+        var line = LineBuilder(capacity: 32)
+        line.append("join,r")
+        line.append(decimal: Int64(room))
+        line.appendNewline()
+        write(line)
+    }
+
+    private func becomeReady() {
+        state = .ready
+        generator.userReady(self)
+    }
+
+    /// Sends one stamped message: a `chat` to a random friend or a `say` in the room.
+    /// Returns the deliveries it should cause.
+    func sendMessage(direct: Bool, randomness: inout SplitMix64, into line: inout LineBuilder, roomSize: Int) -> Int {
+        line.reset()
+        let deliveries: Int
+        if direct {
+            let friend = Int(randomness.next() % UInt64(friends.count))
+            friendSequences[friend] += 1
+            line.append("chat,u")
+            line.append(decimal: Int64(friends[friend]))
+            line.appendComma()
+            MessageStamp(sequence: friendSequences[friend], sentMicros: MonotonicClock.micros()).append(to: &line)
+            deliveries = 1
+        } else {
+            roomSequence += 1
+            line.append("say,r")
+            line.append(decimal: Int64(room ?? 0))
+            line.appendComma()
+            MessageStamp(sequence: roomSequence, sentMicros: MonotonicClock.micros()).append(to: &line)
+            deliveries = roomSize - 1
+        }
+        line.appendNewline()
+        sent += 1
+        sinceConfirmationRequest += 1
+        if sinceConfirmationRequest >= generator.confirmationInterval {
+            appendConfirmationRequest(to: &line)
+        }
+        write(line)
+        return deliveries
+    }
+
+    /// Asks the server to confirm everything sent so far (`ping,<sent>`), if anything is unconfirmed.
+    func requestConfirmation() {
+        guard sent > confirmed, sinceConfirmationRequest > 0 else { return }
+        var line = LineBuilder(capacity: 32)
+        appendConfirmationRequest(to: &line)
+        write(line)
+    }
+
+    private func appendConfirmationRequest(to line: inout LineBuilder) {
+        sinceConfirmationRequest = 0
+        line.append("ping,")
+        line.append(decimal: Int64(sent))
+        line.appendNewline()
+    }
+
+    // MARK: Receiving
+
+    private func readLines() {
+        guard let bufferevent, let input = bufferevent_get_input(bufferevent) else { return }
+        while state != .closed {
+            var chunk = iovec()
+            guard evbuffer_peek(input, -1, nil, &chunk, 1) >= 1, chunk.iov_len > 0 else { return }
+            let bytes = UnsafeRawBufferPointer(start: chunk.iov_base, count: chunk.iov_len)
+            var offset = 0
+            while offset < bytes.count, let newline = memchr(bytes.baseAddress! + offset, 0x0A, bytes.count - offset) {
+                let length = UnsafeRawPointer(newline) - (bytes.baseAddress! + offset)
+                handle(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]))
+                offset += length + 1
+                if state == .closed { return }
+            }
+            if offset > 0 { evbuffer_drain(input, offset) }
+            guard offset < bytes.count else { continue }
+            var eolLength = 0
+            let end = evbuffer_search_eol(input, nil, &eolLength, EVBUFFER_EOL_LF)
+            guard end.pos >= 0 else { return }
+            handle(UnsafeRawBufferPointer(start: evbuffer_pullup(input, end.pos + 1), count: end.pos))
+            if state == .closed { return }
+            evbuffer_drain(input, end.pos + 1)
+        }
+    }
+
+    private func handle(_ line: UnsafeRawBufferPointer) {
+        guard let (kind, rest) = ServerLine.parse(line) else { return generator.unexpectedLine(line) }
+        switch kind {
+        case .chat, .say:
+            guard let (sender, stamp) = ServerLine.message(rest, kind: kind) else { return generator.unexpectedLine(line) }
+            check.record(sender: sender, channel: kind == .chat ? .direct : .room, sequence: stamp.sequence)
+            generator.delivered(sentMicros: stamp.sentMicros)
+        case .pong:
+            if let count = MessageStamp.decimal(rest), count > confirmed, count <= sent {
+                confirmed = count
+                generator.userConfirmed(self)
+            }
+        case .ack:
+            guard state == .registering else { return }
+            generator.userRegistered(self)
+            if generator.configuration.listFriends {
+                state = .listing
+                write("list\n")
+            } else {
+                sendJoinOrBeReady()
+            }
+        case .list:
+            if state == .listing { sendJoinOrBeReady() }
+        case .joined:
+            if state == .joining { becomeReady() }
+        case .error:
+            generator.serverError(ServerLine.errorCode(rest))
+        case .bye:
+            generator.serverError("bye," + String(decoding: rest, as: UTF8.self))
+        case .notice:
+            break
+        }
+    }
+
+    // MARK: libevent callbacks
+
+    private static let readCallback: bufferevent_data_cb = { _, context in
+        Unmanaged<SimulatedUser>.fromOpaque(context!).takeUnretainedValue().readLines()
+    }
+
+    private static let eventCallback: bufferevent_event_cb = { _, events, context in
+        let user = Unmanaged<SimulatedUser>.fromOpaque(context!).takeUnretainedValue()
+        if events & Int16(BEV_EVENT_CONNECTED) != 0 {
+            user.state = .registering
+            user.generator.userConnected(user)
+            user.sendRegister()
+        } else if events & Int16(BEV_EVENT_EOF | BEV_EVENT_ERROR) != 0 {
+            let reason = errno
+            user.readLines()
+            user.failed(reason: events & Int16(BEV_EVENT_EOF) != 0 ? ECONNRESET : reason)
+        }
+    }
+}

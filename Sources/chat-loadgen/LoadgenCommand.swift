@@ -1,0 +1,122 @@
+import ArgumentParser
+import ChatCommandLine
+import ChatLoadgen
+import Logging
+
+@main
+struct LoadgenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat-loadgen",
+        abstract: "Simulates thousands of chat users against a chat-server and checks every delivery.",
+        discussion: """
+            Each user connects, registers as u<N>, optionally fetches `list` and joins its room r<N>, \
+            then sends stamped messages (`<sequence> <send time>`) for --duration seconds: `chat` to random \
+            friends (direct), `say` in its room (room), or both (mixed). Every receiver checks each message \
+            per sender for loss, duplication and order, and measures latency. After sending it drains \
+            (at most --drain-timeout seconds).
+
+            A progress line goes to standard error every second; the summary goes to standard output, \
+            as a table or, with --json, one JSON object. Exit status 0 means every user connected and \
+            registered and nothing was lost, duplicated, reordered or refused; 1 means the run failed.
+            """
+    )
+
+    @Option(help: "The server's address.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The server's port.")
+    var port = 7420
+
+    @Option(help: "Simulated users, one connection each.")
+    var users = 1000
+
+    @Option(help: "Seconds over which to open the connections; 0 opens them all at once.")
+    var rampUp = 0.0
+
+    @Option(help: "Seconds of sending, once every user is registered.")
+    var duration = 10.0
+
+    @Option(help: "Messages per second per user; 0 sends as fast as the server confirms them (see --window).")
+    var rate = 0.0
+
+    @Option(help: "direct: chat to random friends; room: say in the user's room; mixed: both.")
+    var mode = LoadMode.direct
+
+    @Option(help: "Rooms the users are spread over, in room and mixed mode.")
+    var rooms = 10
+
+    @Option(help: "Friends each user chats with, in direct and mixed mode.")
+    var friends = 10
+
+    @Flag(help: "Each user fetches `list` once after registering, as the classic client does.")
+    var listFriends = false
+
+    @Option(help: "Seed for friend and target choices, so runs repeat.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Messages a user may have in flight before the server confirms them with pong.")
+    var window = 64
+
+    @Option(help: "Seconds to wait for every user to register before sending anyway.")
+    var setupTimeout = 30.0
+
+    @Option(help: "Seconds to wait for the last deliveries after sending stops.")
+    var drainTimeout = 5.0
+
+    @Option(help: "127.0.0.x addresses to connect from, for loopback targets; 0 picks enough for --users.")
+    var sourceAddresses = 0
+
+    @Option(help: "Seconds between progress lines; 0 turns them off.")
+    var progressInterval = 1.0
+
+    @Flag(help: "Print the summary as one JSON object instead of a table.")
+    var json = false
+
+    @Option(help: "Progress and log lines: text (key=value) or json.")
+    var logFormat = LogFormat.text
+
+    @Option(help: "The lowest level logged.")
+    var logLevel = Logger.Level.info
+
+    func validate() throws {
+        guard users >= 1 else { throw ValidationError("--users must be at least 1") }
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
+        guard rampUp >= 0, duration >= 0, rate >= 0, setupTimeout >= 0, drainTimeout >= 0, progressInterval >= 0 else {
+            throw ValidationError("times and rates must be 0 or more")
+        }
+        guard rooms >= 1, friends >= 1, window >= 1 else { throw ValidationError("--rooms, --friends and --window must be at least 1") }
+    }
+
+    func run() throws {
+        ChatLogHandler.bootstrap(format: logFormat, level: logLevel)
+        let logger = Logger(label: "chat-loadgen")
+        var configuration = LoadConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.users = users
+        configuration.rampUp = rampUp
+        configuration.duration = duration
+        configuration.rate = rate
+        configuration.mode = mode
+        configuration.rooms = rooms
+        configuration.friends = friends
+        configuration.listFriends = listFriends
+        configuration.seed = seed
+        configuration.window = window
+        configuration.setupTimeout = setupTimeout
+        configuration.drainTimeout = drainTimeout
+        configuration.sourceAddresses = sourceAddresses
+        configuration.progressInterval = progressInterval
+        let report: LoadReport
+        do {
+            report = try LoadGenerator(configuration: configuration, logger: logger).run()
+        } catch {
+            logger.error("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+        print(json ? report.json() : report.table())
+        if !report.passed { throw ExitCode.failure }
+    }
+}
+
+extension LoadMode: ExpressibleByArgument {}
