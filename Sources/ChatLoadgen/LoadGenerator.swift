@@ -121,6 +121,7 @@ public final class LoadGenerator {
         phase = .sending
         sendStartMicros = now
         progress.startTimeline(at: now)
+        if configuration.duration == 0 { return stopSending(now: now) }
         if configuration.rate == 0 { users.forEach(fillWindow) }
     }
 

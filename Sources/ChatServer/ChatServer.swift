@@ -66,7 +66,8 @@ public final class ChatServer {
             }
         }
         state = .running
-        logger.info("listening", metadata: ["address": "\(listeningAddress)"])
+        let descriptors = FileDescriptorLimit.raiseToHardLimit()
+        logger.info("listening", metadata: ["address": "\(listeningAddress)", "max_fds": "\(descriptors)"])
         loop.run()
         for connection in Array(connections.values) { connection.finish() }
         signalWatchers.removeAll()

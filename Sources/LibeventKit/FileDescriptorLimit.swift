@@ -3,9 +3,9 @@ import Glibc
 #endif
 
 /// Thousands of connections need thousands of descriptors: lift the soft limit to the hard one.
-enum FileDescriptorLimit {
+public enum FileDescriptorLimit {
     @discardableResult
-    static func raiseToHardLimit() -> Int {
+    public static func raiseToHardLimit() -> Int {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
         if limit.rlim_cur < limit.rlim_max {

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Perf/report.py RUN_DIR OUT_MD BIN_DIR [REF_BIN]: turns one Perf/run.sh run into a results file.
+
+Reads RUN_DIR/<scenario>-<server>-<round>.{json,meta,progress}, writes the markdown table
+(medians over rounds, Swift/C ratio), and one PNG chart per scenario drawn by gnuplot from
+the load generator's per-second progress lines."""
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+run_dir, out_md, bin_dir = sys.argv[1:4]
+ref_bin = sys.argv[4] if len(sys.argv) > 4 else ""
+scenarios = [line.split("|", 2) for line in open(os.path.join(run_dir, "scenarios.txt")).read().splitlines() if line]
+
+
+def load(name, server):
+    runs = []
+    for file in sorted(os.listdir(run_dir)):
+        if file.startswith(f"{name}-{server}-") and file.endswith(".json"):
+            prefix = os.path.join(run_dir, file[:-5])
+            try:
+                summary = json.load(open(prefix + ".json"))
+            except (ValueError, OSError):
+                summary = None
+            meta = json.load(open(prefix + ".meta"))
+            runs.append((summary, meta, prefix + ".progress"))
+    return runs
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+FIGURES = {  # scenario: [(label, key, higher is better)]
+    "S1": [("deliveries/s", "delivered_per_s", True), ("p99 latency (ms)", "latency_p99_us", False)],
+    "S2": [("delivered/s", "delivered_per_s", True), ("p99 latency (ms)", "latency_p99_us", False)],
+    "S3": [("delivered/s", "delivered_per_s", True), ("p99 latency (ms)", "latency_p99_us", False),
+           ("server RSS peak (MiB)", "rss_peak", False), ("RSS per connection (KiB)", "rss_per_conn", False)],
+    "S4": [("registrations/s", "registrations_per_s", True)],
+}
+
+
+def figure(runs, key):
+    values = []
+    for summary, meta, _ in runs:
+        if summary is None:
+            continue
+        if key == "rss_peak":
+            values.append(meta["rss_peak_kb"] / 1024)
+        elif key == "rss_per_conn":
+            values.append((meta["rss_peak_kb"] - meta["rss_idle_kb"]) / max(1, summary["connected"]))
+        elif key == "latency_p99_us":
+            values.append(summary[key] / 1000)
+        else:
+            values.append(summary[key])
+    return median(values)
+
+
+def fmt(value):
+    if value is None:
+        return "-"
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def clean(runs):
+    return all(s is not None and s.get("passed") and m["exit"] == 0 for s, m, _ in runs) if runs else None
+
+
+def chart(name, series):
+    """series: [(label, progress file)] -> PNG path relative to the results file."""
+    data_files = []
+    for label, progress in series:
+        rows = []
+        for line in open(progress):
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("msg") == "progress" and event.get("phase") in ("sending", "draining"):
+                rows.append((float(event["t"]), int(event["delivered_per_s"]), int(event["p99_us"]) / 1000))
+        data = os.path.join(run_dir, f"{name}-{label}.dat")
+        with open(data, "w") as out:
+            out.writelines(f"{t} {d} {p}\n" for t, d, p in rows)
+        data_files.append((label, data))
+    png = os.path.join(run_dir, f"{name}.png")
+    plots = ", ".join(
+        f"'{d}' using 1:2 with linespoints axes x1y1 title '{label} delivered/s', "
+        f"'{d}' using 1:3 with lines dashtype 2 axes x1y2 title '{label} p99 ms'"
+        for label, d in data_files)
+    script = f"""set terminal pngcairo size 900,420
+set output '{png}'
+set title '{name}: delivered/s and p99 latency over the run (round 1)'
+set xlabel 'seconds since sending started'
+set ylabel 'delivered/s'
+set y2label 'p99 latency (ms)'
+set ytics nomirror
+set y2tics
+set key outside bottom center horizontal
+set grid
+plot {plots}
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    return os.path.relpath(png, os.path.dirname(out_md))
+
+
+def swift_version():
+    try:
+        return subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        return "unknown"
+
+
+def cpu_model():
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+rounds = max((int(f.rsplit("-", 1)[1].split(".")[0]) for f in os.listdir(run_dir) if f.endswith(".meta")), default=0)
+lines = [
+    f"# Perf results {os.path.basename(out_md)[:-3]}",
+    "",
+    "Release builds; chat-loadgen, chat-server and the C reference share one machine.",
+    f"Each figure is the median of {rounds} round(s); Swift and C rounds alternate in one run.",
+    "",
+    "## Machine",
+    "",
+    f"- cores: {os.cpu_count()} ({cpu_model()})",
+    f"- kernel: {platform.release()}",
+    f"- swift: {swift_version()}",
+    f"- C reference: {'built from ../shared/bench with its Makefile' if ref_bin else 'absent (no Swift/C column)'}",
+    "",
+    "## Figures",
+    "",
+    "| scenario | figure | Swift | C | Swift/C | clean (Swift, C) |",
+    "|---|---|---|---|---|---|",
+]
+charts = []
+for name, what, args in scenarios:
+    swift, c = load(name, "swift"), load(name, "c")
+    for label, key, _ in FIGURES.get(name, []):
+        s, r = figure(swift, key), figure(c, key)
+        ratio = f"{s / r:.2f}" if s is not None and r else "-"
+        state = f"{clean(swift)}, {clean(c) if c else '-'}"
+        lines.append(f"| {name} | {label} | {fmt(s)} | {fmt(r)} | {ratio} | {state} |")
+    if name != "S4" and swift:
+        series = [("swift", swift[0][2])] + ([("c", c[0][2])] if c else [])
+        charts.append((name, what, chart(name, series)))
+
+lines += ["", "Swift/C above 1 is better for rates, below 1 is better for latency and memory.", "",
+          "## Commands", "", "```", "Perf/run.sh   # ROUNDS and scenario names may narrow it"]
+for name, what, args in scenarios:
+    lines.append(f"{name}: chat-loadgen --port PORT {args} --json --log-format json   # {what}")
+lines += ["chat-server --host 127.0.0.1 --port 7611 --log-level warning",
+          "refserver 7612   # built from ../shared/bench", "```", "", "## Charts", ""]
+for name, what, png in charts:
+    lines += [f"### {name}: {what}", "", f"![{name}]({png})", ""]
+lines += ["## Every round", "", "| scenario | server | round | delivered/s | p99 ms | registrations/s | lost | exit |",
+          "|---|---|---|---|---|---|---|---|"]
+for name, _, _ in scenarios:
+    for server in ("swift", "c"):
+        for index, (s, m, _) in enumerate(load(name, server), 1):
+            if s is None:
+                lines.append(f"| {name} | {server} | {index} | - | - | - | - | {m['exit']} |")
+                continue
+            lines.append(f"| {name} | {server} | {index} | {fmt(s['delivered_per_s'])} | "
+                         f"{fmt(s['latency_p99_us'] / 1000)} | {fmt(s['registrations_per_s'])} | {s['lost']} | {m['exit']} |")
+open(out_md, "w").write("\n".join(lines) + "\n")

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Perf/run.sh: build release, run every scenario in Perf/scenarios.sh with chat-loadgen against
+# chat-server and, in the same run, against the raw C libevent reference server (when
+# ../shared/bench is there), then write Perf/results/<date>-<machine>.md with charts.
+#
+#   Perf/run.sh                 every scenario, 3 rounds (medians reported)
+#   ROUNDS=1 Perf/run.sh S1 S3  chosen scenarios, one round
+#   REF_DIR=path Perf/run.sh    where refserver.c and its Makefile live (default ../shared/bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+ROUNDS=${ROUNDS:-3}
+REF_DIR=${REF_DIR:-$ROOT/../shared/bench}
+WORK=$ROOT/.build-perf
+STAMP=$(date -u +%Y-%m-%d)
+MACHINE=${MACHINE:-$(hostname -s)}
+OUT_MD=$ROOT/Perf/results/$STAMP-$MACHINE.md
+RUN_DIR=$ROOT/Perf/results/$STAMP-$MACHINE
+SWIFT_PORT=${SWIFT_PORT:-7611}
+C_PORT=${C_PORT:-7612}
+
+source Perf/scenarios.sh
+wanted=("$@")
+
+scripts/install-deps
+command -v gnuplot >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq gnuplot-nox >/dev/null; }
+command -v python3 >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq python3 >/dev/null; }
+
+echo "perf: building release" >&2
+swift build -c release --product chat-server >&2
+swift build -c release --product chat-loadgen >&2
+BIN=$(swift build -c release --show-bin-path)
+
+rm -rf "$WORK" "$RUN_DIR"; mkdir -p "$WORK" "$RUN_DIR"
+REF_BIN=""
+if [ -f "$REF_DIR/refserver.c" ] && [ -f "$REF_DIR/Makefile" ]; then
+  cp -r "$REF_DIR" "$WORK/bench"            # its Makefile builds in place; the original may be read-only
+  make -s -C "$WORK/bench" >&2 && REF_BIN=$WORK/bench/build/refserver
+else
+  echo "perf: no reference server at $REF_DIR; measuring chat-server alone" >&2
+fi
+
+wait_port() { # wait_port PORT: until something accepts on 127.0.0.1:PORT (bounded)
+  for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done
+  echo "perf: nothing listens on port $1" >&2; return 1
+}
+rss_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+
+run_one() { # run_one SERVER(swift|c) NAME ROUND ARGS...
+  local server=$1 name=$2 round=$3; shift 3
+  local port pid prefix=$RUN_DIR/$name-$server-$round
+  if [ "$server" = swift ]; then
+    port=$SWIFT_PORT; "$BIN/chat-server" --host 127.0.0.1 --port "$port" --log-level warning 2>"$prefix.server.log" & pid=$!
+  else
+    port=$C_PORT; "$REF_BIN" "$port" 2>"$prefix.server.log" & pid=$!
+  fi
+  wait_port "$port"
+  local idle; idle=$(rss_kb $pid VmRSS)
+  set +e
+  "$BIN/chat-loadgen" --port "$port" "$@" --json --log-format json >"$prefix.json" 2>"$prefix.progress"
+  local status=$?
+  set -e
+  local peak; peak=$(rss_kb $pid VmHWM)
+  kill -TERM $pid; wait $pid 2>/dev/null || true
+  printf '{"server":"%s","scenario":"%s","round":%s,"exit":%s,"rss_idle_kb":%s,"rss_peak_kb":%s}\n' \
+    "$server" "$name" "$round" "$status" "$idle" "$peak" >"$prefix.meta"
+  echo "perf: $name $server round $round: exit $status, $(python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+print("delivered/s", r["delivered_per_s"], "p99_us", r["latency_p99_us"], "registrations/s", r["registrations_per_s"])' "$prefix.json" 2>/dev/null || echo 'no summary')" >&2
+}
+
+commands=()
+for entry in "${SCENARIOS[@]}"; do
+  IFS='|' read -r name what args <<<"$entry"
+  if [ ${#wanted[@]} -gt 0 ] && [[ ! " ${wanted[*]} " =~ " $name " ]]; then continue; fi
+  commands+=("$name|$what|$args")
+  for round in $(seq 1 "$ROUNDS"); do
+    # shellcheck disable=SC2086
+    run_one swift "$name" "$round" $args
+    # shellcheck disable=SC2086
+    [ -n "$REF_BIN" ] && run_one c "$name" "$round" $args
+  done
+done
+
+printf '%s\n' "${commands[@]}" >"$RUN_DIR/scenarios.txt"
+python3 Perf/report.py "$RUN_DIR" "$OUT_MD" "$BIN" "${REF_BIN:-}"
+echo "perf: wrote $OUT_MD" >&2
