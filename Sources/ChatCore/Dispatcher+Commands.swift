@@ -165,7 +165,7 @@ extension Dispatcher {
         }
         session.isClosed = true
         ByeReason.quit.line.withUnsafeBytes { registry.deliver($0, to: session) }
-        session.endpoint.closeAfterFlush()
+        session.closeAfterFlush()
     }
 
     private func ping(_ session: Session, token: UnsafeRawBufferPointer?) {

@@ -36,7 +36,8 @@ public enum Verb: UInt8, CaseIterable, Sendable {
         for (shift, byte) in bytes.enumerated() {
             packed |= UInt64(byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte) << (8 * UInt64(shift))
         }
-        guard let verb = Verb.byPackedSpelling[packed] else { return nil }
+        // Trailing NUL bytes pack like no bytes at all: the length must match too.
+        guard let verb = Verb.byPackedSpelling[packed], bytes.count == verb.spelling.utf8CodeUnitCount else { return nil }
         self = verb
     }
 

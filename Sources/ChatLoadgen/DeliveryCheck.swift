@@ -20,24 +20,48 @@ public struct DeliveryCheck: Sendable {
     public private(set) var delivered: UInt64 = 0
     public private(set) var duplicated: UInt64 = 0
     public private(set) var reordered: UInt64 = 0
-    private var streams: [Int: Stream] = [:]
+    /// Room senders share the receiver's room: user `i` is in room `i % roomStride`,
+    /// so `i / roomStride` numbers them densely and an array replaces hashing.
+    private let roomStride: Int
+    private var roomStreams: [Stream] = []
+    private var directStreams: [Int: Stream] = [:]
 
-    public init() {}
+    /// - Parameter roomStride: the number of rooms users are spread over (user `i` is in room `i % roomStride`).
+    public init(roomStride: Int = 1) {
+        self.roomStride = max(1, roomStride)
+    }
 
     /// Records message `sequence` (the first is 1) from `sender` through `channel`.
     public mutating func record(sender: Int, channel: Channel, sequence: UInt64) {
         delivered += 1
-        let key = sender << 1 | channel.rawValue
-        var stream = streams[key, default: Stream()]
+        let outcome: Outcome
+        switch channel {
+        case .room:
+            let slot = sender / roomStride
+            if slot >= roomStreams.count { roomStreams.append(contentsOf: repeatElement(Stream(), count: slot + 1 - roomStreams.count)) }
+            outcome = Self.check(&roomStreams[slot], sequence)
+        case .direct:
+            outcome = Self.check(&directStreams[sender, default: Stream()], sequence)
+        }
+        switch outcome {
+        case .inOrder: break
+        case .reordered: reordered += 1
+        case .duplicated: duplicated += 1
+        }
+    }
+
+    private enum Outcome { case inOrder, reordered, duplicated }
+
+    private static func check(_ stream: inout Stream, _ sequence: UInt64) -> Outcome {
         if sequence > stream.highest {
             stream.highest = sequence
             stream.received += 1
-        } else if stream.received < stream.highest {
-            reordered += 1
-            stream.received += 1
-        } else {
-            duplicated += 1
+            return .inOrder
         }
-        streams[key] = stream
+        if stream.received < stream.highest {
+            stream.received += 1
+            return .reordered
+        }
+        return .duplicated
     }
 }

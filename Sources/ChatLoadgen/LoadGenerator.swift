@@ -61,7 +61,7 @@ public final class LoadGenerator {
         progress = ProgressMeter(logger: logger, interval: configuration.progressInterval)
         users = friendLists.enumerated().map { index, friends in
             SimulatedUser(index: index, room: configuration.mode.usesRooms ? index % max(1, configuration.rooms) : nil,
-                          friends: friends, generator: self)
+                          friends: friends, roomStride: max(1, configuration.rooms), generator: self)
         }
     }
 
@@ -217,9 +217,9 @@ public final class LoadGenerator {
         }
     }
 
-    func delivered(sentMicros: UInt64) {
+    /// One message arrived; `now` is when its batch was read.
+    func delivered(sentMicros: UInt64, now: UInt64) {
         statistics.delivered += 1
-        let now = MonotonicClock.micros()
         statistics.recordLatency(now > sentMicros ? now - sentMicros : 0)
     }
 
@@ -259,6 +259,7 @@ public final class LoadGenerator {
     }
 
     private func makeReport() -> LoadReport {
+        statistics.mergeRecentLatency()
         var report = LoadReport(configuration: configuration, statistics: statistics)
         for user in users {
             report.duplicated += user.check.duplicated

@@ -1,6 +1,10 @@
 import Histogram
 
 /// Counters shared by every simulated user; touched only on the loop's thread.
+///
+/// The per-delivery fields skip dynamic exclusivity checks: nothing here is
+/// accessed reentrantly, and the checks were about 9% of the generator's time
+/// when receiving millions of lines a second.
 final class LoadStatistics {
     var connected = 0
     var registered = 0
@@ -8,19 +12,27 @@ final class LoadStatistics {
     var connectFailures = 0
     /// Connections the server closed or lost while the run still needed them.
     var disconnects = 0
-    var sent: UInt64 = 0
-    var expected: UInt64 = 0
-    var delivered: UInt64 = 0
+    @exclusivity(unchecked) var sent: UInt64 = 0
+    @exclusivity(unchecked) var expected: UInt64 = 0
+    @exclusivity(unchecked) var delivered: UInt64 = 0
     var errors: [String: Int] = [:]
-    /// Every latency of the run, in microseconds.
-    var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
-    /// Latencies since the last progress line.
-    var recentLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+    /// Every latency of the run until the last ``mergeRecentLatency()``, in microseconds.
+    private(set) var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+    /// Latencies since the last ``mergeRecentLatency()``.
+    @exclusivity(unchecked) private(set) var recentLatency = Histogram<UInt64>(
+        highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
 
     var errorCount: Int { errors.values.reduce(0, +) }
 
+    @inline(__always)
     func recordLatency(_ micros: UInt64) {
-        latency.record(micros)
-        recentLatency.record(micros)
+        _ = recentLatency.record(micros)
+    }
+
+    /// Folds the recent latencies into the run's and starts a new interval;
+    /// one merge a second costs less than recording every value twice.
+    func mergeRecentLatency() {
+        latency.add(recentLatency)
+        recentLatency.reset()
     }
 }

@@ -33,7 +33,7 @@ public struct MessageStamp: Equatable, Sendable {
         for byte in digits {
             let digit = byte &- UInt8(ascii: "0")
             guard digit < 10 else { return nil }
-            value = value * 10 + UInt64(digit)
+            value = value &* 10 &+ UInt64(digit)  // 19 digits cannot overflow
         }
         return value
     }

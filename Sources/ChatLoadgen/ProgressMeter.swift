@@ -18,11 +18,17 @@ struct ProgressMeter {
     /// Measures the timeline's `t` from the start of sending.
     mutating func startTimeline(at micros: UInt64) { timelineStart = micros }
 
+    /// Logs a progress line when one is due (every second when progress lines are off, silently,
+    /// so that the run's latency histogram keeps up).
     mutating func reportIfDue(now: UInt64, phase: String, statistics: LoadStatistics) {
-        guard interval > 0 else { return }
         if lastMicros == 0 { lastMicros = now }
         let elapsed = Double(now - lastMicros) / 1e6
-        guard elapsed >= interval else { return }
+        guard elapsed >= (interval > 0 ? interval : 1) else { return }
+        guard interval > 0 else {
+            statistics.mergeRecentLatency()
+            lastMicros = now
+            return
+        }
         let sentRate = Double(statistics.sent - lastSent) / elapsed
         let deliveredRate = Double(statistics.delivered - lastDelivered) / elapsed
         let p99 = statistics.recentLatency.totalCount > 0 ? statistics.recentLatency.valueAtPercentile(99.0) : 0
@@ -37,7 +43,7 @@ struct ProgressMeter {
             "p99_us": "\(p99)",
             "errors": "\(statistics.errorCount)",
         ])
-        statistics.recentLatency.reset()
+        statistics.mergeRecentLatency()
         lastMicros = now
         lastSent = statistics.sent
         lastDelivered = statistics.delivered

@@ -5,11 +5,11 @@ import ChatCore
 import Glibc
 #endif
 
-/// One client's socket on a bufferevent, and its chat session.
+/// One client's socket on a bufferevent: the libevent transport's ``Session``.
 ///
 /// The bufferevent's callbacks carry this object as an unretained pointer;
 /// the server's connection table keeps it alive until ``finish()``.
-final class Connection: Endpoint {
+final class Connection: Session {
     enum State {
         /// Reading and handling lines.
         case open
@@ -25,7 +25,6 @@ final class Connection: Endpoint {
     private let output: OpaquePointer
     private unowned let server: ChatServer
     private var framer: LineFramer
-    private(set) var session: Session!
 
     init?(socket: Int32, id: Int, server: ChatServer) {
         guard let bufferevent = bufferevent_socket_new(server.loop.base, socket, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)) else {
@@ -36,7 +35,7 @@ final class Connection: Endpoint {
         self.bufferevent = bufferevent
         self.output = bufferevent_get_output(bufferevent)
         self.framer = LineFramer(maxLine: server.dispatcher.maxLine)
-        session = Session(endpoint: self)
+        super.init()
         bufferevent_set_max_single_read(bufferevent, 65536)
         bufferevent_set_max_single_write(bufferevent, 65536)
         bufferevent_setcb(bufferevent, Connection.readCallback, Connection.writeCallback, Connection.eventCallback,
@@ -44,14 +43,14 @@ final class Connection: Endpoint {
         bufferevent_enable(bufferevent, Int16(EV_READ | EV_WRITE))
     }
 
-    // MARK: Endpoint
+    // MARK: Session
 
-    func send(_ lines: UnsafeRawBufferPointer) {
+    override func send(_ lines: UnsafeRawBufferPointer) {
         guard state == .open else { return }
         evbuffer_add(output, lines.baseAddress, lines.count)
     }
 
-    func closeAfterFlush() {
+    override func closeAfterFlush() {
         guard state == .open else { return }
         state = .closing
         bufferevent_disable(bufferevent, Int16(EV_READ))
@@ -62,7 +61,7 @@ final class Connection: Endpoint {
     /// Says `bye,<reason>`, frees the session's name, and closes once flushed.
     func close(saying reason: ByeReason, notifyRooms: Bool) {
         guard state == .open else { return }
-        server.dispatcher.disconnect(session, notify: notifyRooms)
+        server.dispatcher.disconnect(self, notify: notifyRooms)
         reason.line.withUnsafeBytes { send($0) }
         closeAfterFlush()
         finishIfFlushed()
@@ -72,7 +71,7 @@ final class Connection: Endpoint {
     func finish() {
         guard state != .closed else { return }
         state = .closed
-        server.dispatcher.disconnect(session)
+        server.dispatcher.disconnect(self)
         bufferevent_free(bufferevent)
         server.connectionFinished(self)
     }
@@ -106,7 +105,7 @@ final class Connection: Endpoint {
             guard end.pos >= 0 else {
                 let buffered = evbuffer_get_length(input)
                 let (discard, reply) = framer.overflow(buffered: buffered)
-                if reply { server.dispatcher.rejectLongLine(from: session) }
+                if reply { server.dispatcher.rejectLongLine(from: self) }
                 if discard { evbuffer_drain(input, buffered) }
                 return
             }
@@ -119,7 +118,7 @@ final class Connection: Endpoint {
     /// A line of `length` bytes that spans chunks: made contiguous only if it can be valid.
     private func handleSpanning(length: Int, in input: OpaquePointer) {
         if length > framer.maxLine + 1 {
-            if framer.complete(length: length, lastByte: nil) == .tooLong { server.dispatcher.rejectLongLine(from: session) }
+            if framer.complete(length: length, lastByte: nil) == .tooLong { server.dispatcher.rejectLongLine(from: self) }
             return
         }
         let start = evbuffer_pullup(input, length + 1)
@@ -129,9 +128,9 @@ final class Connection: Endpoint {
     private func handle(_ line: UnsafeRawBufferPointer) {
         switch framer.complete(length: line.count, lastByte: line.last) {
         case .line(let length):
-            server.dispatcher.handle(line: UnsafeRawBufferPointer(rebasing: line[..<length]), from: session)
+            server.dispatcher.handle(line: UnsafeRawBufferPointer(rebasing: line[..<length]), from: self)
         case .tooLong:
-            server.dispatcher.rejectLongLine(from: session)
+            server.dispatcher.rejectLongLine(from: self)
         case .skip:
             break
         }
@@ -146,7 +145,7 @@ final class Connection: Endpoint {
             handle(UnsafeRawBufferPointer(start: evbuffer_pullup(input, remaining), count: remaining))
         }
         guard state != .closed else { return }
-        server.dispatcher.disconnect(session)
+        server.dispatcher.disconnect(self)
         closeAfterFlush()
         finishIfFlushed()
     }

@@ -1,89 +1,87 @@
+import Testing
 @testable import ChatCore
 
-/// An in-memory ``Endpoint``: records every line sent to it, as text.
-final class RecordingEndpoint: Endpoint {
-    /// Every line received, without its LF, in order.
+/// An in-memory ``Session``: records every line sent to it, as text.
+final class RecordingSession: Session {
+    /// Every line received, LF removed, in order.
     private(set) var lines: [String] = []
-    /// The raw bytes received, to check that every send ends in LF.
-    private(set) var bytes: [UInt8] = []
+    /// How many times `send` was called.
+    private(set) var sendCount = 0
     /// How many times `closeAfterFlush` was called.
     private(set) var closeCount = 0
 
     var closedAfterFlush: Bool { closeCount > 0 }
 
-    func send(_ chunk: UnsafeRawBufferPointer) {
-        bytes.append(contentsOf: chunk)
-        var text = String(decoding: chunk, as: UTF8.self)
-        precondition(text.hasSuffix("\n"), "a send must end with LF")
-        text.removeLast()
-        lines.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+    override func send(_ chunk: UnsafeRawBufferPointer) {
+        sendCount += 1
+        // Split bytes, not Characters: "\r\n" is one Character in Swift.
+        #expect(chunk.last == UInt8(ascii: "\n"), "every send must be whole lines ending in LF")
+        lines.append(contentsOf: chunk.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .dropLast().map { String(decoding: $0, as: UTF8.self) })
     }
 
-    func closeAfterFlush() { closeCount += 1 }
+    override func closeAfterFlush() { closeCount += 1 }
 
     func clear() { lines.removeAll() }
 }
 
 /// One connection in a ``ChatHarness``: send lines in, read `lines` back.
 final class Client {
-    let endpoint = RecordingEndpoint()
-    let session: Session
-    private let dispatcher: Dispatcher
+    let session = RecordingSession()
+    let dispatcher: Dispatcher
 
     init(dispatcher: Dispatcher) {
         self.dispatcher = dispatcher
-        self.session = Session(endpoint: endpoint)
     }
 
-    /// Everything received so far, one entry per line, LF removed.
-    var lines: [String] { endpoint.lines }
+    /// Everything received since the last `take()`, one entry per line, LF removed.
+    var lines: [String] { session.lines }
 
-    /// Hands one complete line (no LF) to the dispatcher.
+    /// Hands one complete line (without LF) to the dispatcher.
     func send(_ line: String) { send(bytes: Array(line.utf8)) }
 
     func send(bytes: [UInt8]) {
         bytes.withUnsafeBytes { dispatcher.handle(line: $0, from: session) }
     }
 
-    /// Sends `line` and returns only the lines it produced for this client.
+    /// Sends `line` and takes the lines it produced for this client; nothing
+    /// else may be pending, so that no earlier line goes unchecked.
     @discardableResult
     func reply(to line: String) -> [String] {
-        let before = lines.count
+        #expect(lines.isEmpty, "unchecked lines before \(line.debugDescription)")
         send(line)
-        return Array(lines[before...])
+        return take()
     }
 
-    /// The lines received since the last call to `take()` (or since the start).
+    /// Returns the lines received so far and forgets them.
     func take() -> [String] {
-        defer { endpoint.clear() }
+        defer { session.clear() }
         return lines
     }
 
     func disconnect(notify: Bool = true) { dispatcher.disconnect(session, notify: notify) }
 }
 
-/// A registry and dispatcher with a controllable clock, plus a few helpers.
+/// A registry and dispatcher with an injected clock for history timestamps.
 final class ChatHarness {
-    static let epoch: Int64 = 1_700_000_000_000
+    /// What the clock says until `setClock` changes it.
+    static let epoch: Int64 = 1_700_000_000_123
 
     let registry: Registry
     let dispatcher: Dispatcher
-    /// What the injected clock returns next.
-    var now: Int64 = ChatHarness.epoch
-    /// Keeps every client (and so its endpoint) alive: sessions hold them unowned.
-    private(set) var clients: [Client] = []
+    private let clock: ClockBox
+    /// Keeps every client alive for the test's length.
+    private var clients: [Client] = []
 
     init(history: Int = 10, maxLine: Int = 4096) {
+        let clock = ClockBox()
+        self.clock = clock
         registry = Registry(historyLimit: history)
-        let box = ClockBox()
-        dispatcher = Dispatcher(registry: registry, maxLine: maxLine, clock: { box.now })
-        clockBox = box
+        dispatcher = Dispatcher(registry: registry, maxLine: maxLine, clock: { clock.now })
     }
 
-    private let clockBox: ClockBox
-
-    /// Sets the time the next `say` is stamped with.
-    func setClock(_ millis: Int64) { clockBox.now = millis }
+    /// Sets what the clock returns from now on.
+    func setClock(_ millis: Int64) { clock.now = millis }
 
     func connect() -> Client {
         let client = Client(dispatcher: dispatcher)
@@ -91,29 +89,42 @@ final class ChatHarness {
         return client
     }
 
-    /// A client registered as `name`, with its `ack` already consumed.
+    /// A client registered as `name`, its `ack` already taken.
     func registered(_ name: String) -> Client {
         let client = connect()
         client.send("register,\(name)")
-        precondition(client.take() == ["ack,\(name)"], "could not register \(name)")
+        #expect(client.take() == ["ack,\(name)"])
         return client
     }
 
+    /// Registered clients, all in `room` (joined in order), with every line so far taken.
+    func inRoom(_ room: String, _ names: String...) -> [Client] {
+        let members = names.map(registered)
+        for member in members { member.send("join,\(room)") }
+        clearAll()
+        return members
+    }
+
+    /// Every client but `excluded`.
+    func clients(except excluded: Client?) -> [Client] { clients.filter { $0 !== excluded } }
+
     /// Forgets what every client has received so far.
-    func clearAll() { clients.forEach { _ = $0.take() } }
+    func clearAll() {
+        for client in clients { _ = client.take() }
+    }
 }
 
 private final class ClockBox {
-    var now: Int64 = ChatHarness.epoch
+    var now = ChatHarness.epoch
 }
 
-extension [String] {
-    /// The fields of a `list,...`/`rooms,...`/`who,<room>,...` line after `prefix`, sorted.
-    static func fields(of line: String, after prefix: String) -> [String]? {
-        guard line.hasPrefix(prefix) else { return nil }
-        let rest = line.dropFirst(prefix.count)
-        if rest.isEmpty { return [] }
-        guard rest.first == "," else { return nil }
-        return rest.dropFirst().split(separator: ",", omittingEmptySubsequences: false).map(String.init).sorted()
-    }
+/// The comma-separated fields of `line` after the `prefix` field, sorted: for
+/// replies whose order the protocol leaves open (`list`, `rooms`, `who`).
+/// Nil when the line does not start with that field.
+func sortedFields(of line: String?, after prefix: String) -> [String]? {
+    guard let line else { return nil }
+    if line == prefix { return [] }
+    guard line.hasPrefix(prefix + ",") else { return nil }
+    return line.dropFirst(prefix.count + 1).split(separator: ",", omittingEmptySubsequences: false)
+        .map(String.init).sorted()
 }

@@ -1,0 +1,12 @@
+import Testing
+@testable import ChatCore
+
+@Suite struct ErrorCodeTests {
+    @Test func theCodesAreSpelledAsInTheSpecAndListedInPrecedenceOrder() {
+        #expect(ErrorCode.allCases.map(\.rawValue) == [
+            "line-too-long", "bad-utf8", "unknown-command", "not-registered", "bad-args", "rate-limited",
+            "already-registered", "bad-name", "name-taken", "no-such-user", "no-such-room", "not-in-room",
+            "already-in-room",
+        ])
+    }
+}
