@@ -1,8 +1,21 @@
 #ifndef CLIBEVENT_SHIM_H
 #define CLIBEVENT_SHIM_H
 
-/* Only libevent's own headers: Swift takes the system's (sockets, errno) from Glibc,
-   and including them here as well makes two clashing definitions of fd_set. */
+/* The system headers libevent's pull in come first, so that they are taken from
+   Glibc's module as Swift sees it. libevent's event-config.h defines _GNU_SOURCE;
+   system headers first parsed after that define fd_set with other field names,
+   and Swift rejects the two clashing definitions. */
+#include <sys/types.h>
+#include <sys/time.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <errno.h>
+#include <time.h>
+
 #include <event2/event.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>

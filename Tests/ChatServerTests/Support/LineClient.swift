@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A plain blocking TCP client that speaks lines. Every read gives up after
+/// ``receiveTimeout`` seconds, so a server that stays silent fails the test
+/// instead of hanging it.
+final class LineClient {
+    static let receiveTimeout = 5
+    /// A send that makes no progress for this long fails (the server stopped reading).
+    static let sendTimeout = 15
+
+    enum Failure: Error, CustomStringConvertible {
+        case system(String, Int32)
+        case timedOut(received: String)
+        case closed(received: String)
+        case unterminated(String)
+
+        var description: String {
+            switch self {
+            case .system(let call, let code): "\(call) failed: \(String(cString: strerror(code)))"
+            case .timedOut(let received): "no line within \(LineClient.receiveTimeout)s; partial input: \(received.debugDescription)"
+            case .closed(let received): "the server closed the connection; partial input: \(received.debugDescription)"
+            case .unterminated(let text): "the connection ended inside a line: \(text.debugDescription)"
+            }
+        }
+    }
+
+    /// The name this client registered with, when a helper registered it.
+    var name = ""
+    private var descriptor: Int32
+    private var buffer: [UInt8] = []
+    private var syncCount = 0
+
+    init(port: UInt16) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw Failure.system("socket", errno) }
+        var timeout = timeval(tv_sec: Self.receiveTimeout, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var sendTimeout = timeval(tv_sec: Self.sendTimeout, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
+        var one: Int32 = 1
+        setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else {
+            let code = errno
+            Glibc.close(descriptor)
+            throw Failure.system("connect", code)
+        }
+    }
+
+    deinit {
+        if descriptor >= 0 { Glibc.close(descriptor) }
+    }
+
+    // MARK: Sending
+
+    /// Sends the text's UTF-8 bytes exactly (add the LF yourself).
+    func send(_ text: String) throws {
+        try send(bytes: Array(text.utf8))
+    }
+
+    /// Sends these bytes in one write (looping only on short writes).
+    func send(bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
+            if sent < 0 {
+                if errno == EINTR { continue }
+                throw Failure.system("send", errno)
+            }
+            offset += sent
+        }
+    }
+
+    // MARK: Receiving
+
+    /// The next line, without its LF.
+    func readLine() throws -> String {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            guard try fill() else { throw Failure.closed(received: String(decoding: buffer, as: UTF8.self)) }
+        }
+    }
+
+    /// The next `count` lines.
+    func readLines(_ count: Int) throws -> [String] {
+        try (0..<count).map { _ in try readLine() }
+    }
+
+    /// Reads one line and expects it to be exactly `expected`.
+    func expect(_ expected: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let line = try readLine()
+        #expect(line == expected, sourceLocation: sourceLocation)
+    }
+
+    /// Reads the next lines and expects them to be exactly `expected`, in order.
+    func expect(lines expected: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let lines = try readLines(expected.count)
+        #expect(lines == expected, sourceLocation: sourceLocation)
+    }
+
+    /// Every remaining line up to the server's close; throws when the last one has no LF.
+    func readToEOF() throws -> [String] {
+        var lines: [String] = []
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                lines.append(String(decoding: buffer[..<newline], as: UTF8.self))
+                buffer.removeSubrange(...newline)
+                continue
+            }
+            guard try fill() else { break }
+        }
+        guard buffer.isEmpty else { throw Failure.unterminated(String(decoding: buffer, as: UTF8.self)) }
+        return lines
+    }
+
+    /// A barrier: sends `ping,<token>` and returns every line that came before `pong,<token>`.
+    /// Since replies come in command order, an empty result proves nothing else was sent.
+    func sync() throws -> [String] {
+        syncCount += 1
+        let token = "sync-\(syncCount)"
+        try send("ping,\(token)\n")
+        var before: [String] = []
+        while true {
+            let line = try readLine()
+            if line == "pong,\(token)" { return before }
+            before.append(line)
+        }
+    }
+
+    /// Reads more input into the buffer; false at EOF.
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                buffer.append(contentsOf: chunk[..<count])
+                return true
+            }
+            if count == 0 { return false }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: throw Failure.timedOut(received: String(decoding: buffer, as: UTF8.self))
+            case let code: throw Failure.system("recv", code)
+            }
+        }
+    }
+
+    // MARK: Closing
+
+    /// Shuts down the sending side (the server sees EOF); reading goes on.
+    func halfClose() throws {
+        guard shutdown(descriptor, Int32(SHUT_WR)) == 0 else { throw Failure.system("shutdown", errno) }
+    }
+
+    /// Closes the socket normally (FIN).
+    func close() {
+        guard descriptor >= 0 else { return }
+        Glibc.close(descriptor)
+        descriptor = -1
+    }
+
+    /// Closes with SO_LINGER 0, so the server sees a reset instead of EOF.
+    func resetClose() {
+        guard descriptor >= 0 else { return }
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        Glibc.close(descriptor)
+        descriptor = -1
+    }
+}

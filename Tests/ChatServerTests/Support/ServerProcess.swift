@@ -1,0 +1,161 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a helper gave up: every wait in these tests is bounded.
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// How a child process ended.
+struct Termination: Equatable, CustomStringConvertible {
+    /// True when it called exit; false when a signal ended it.
+    let exited: Bool
+    /// The exit status, or the signal number.
+    let status: Int32
+
+    static func exit(_ status: Int32) -> Termination { Termination(exited: true, status: status) }
+    var description: String { exited ? "exit(\(status))" : "signal \(status)" }
+}
+
+/// A `chat-server` child process: launched with `--host 127.0.0.1 --port 0`,
+/// its stdout and stderr collected, killed when the object goes away.
+final class ServerProcess {
+    /// The path of the binary under test.
+    static let binaryPath: String = {
+        if let path = ProcessInfo.processInfo.environment["CHAT_SERVER_BINARY"], !path.isEmpty { return path }
+        let runner = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return runner.deletingLastPathComponent().appendingPathComponent("chat-server").path
+    }()
+
+    let process = Process()
+    let stdout = OutputCollector()
+    let stderr = OutputCollector()
+    private let exit = ExitWaiter()
+    /// The port from the `listening` line; 0 until ``waitUntilListening(timeout:)`` has seen it.
+    private(set) var port: UInt16 = 0
+
+    /// Launches and waits for the `listening` line.
+    static func start(_ arguments: [String] = [], environment: [String: String] = [:],
+                      timeout: TimeInterval = 20) throws -> ServerProcess {
+        let server = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "0"] + arguments,
+                                       environment: environment)
+        try server.waitUntilListening(timeout: timeout)
+        return server
+    }
+
+    /// Launches the binary with exactly `arguments`, and `environment` over the
+    /// test runner's own environment with every `CHAT_*` variable removed.
+    init(arguments: [String], environment: [String: String] = [:]) throws {
+        var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CHAT_") }
+        merged.merge(environment) { $1 }
+        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+        process.arguments = arguments
+        process.environment = merged
+        process.standardInput = FileHandle.nullDevice
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        let exit = self.exit
+        process.terminationHandler = { exit.finished(with: $0) }
+        // Spawned from a test-runner worker thread, the server inherits SIGTERM and
+        // SIGINT blocked: the shutdown tests also check that it unblocks them itself.
+        try process.run()
+        stdout.startReading(outPipe.fileHandleForReading)
+        stderr.startReading(errPipe.fileHandleForReading)
+    }
+
+    deinit {
+        kill()
+    }
+
+    /// Waits for the `listening` log line (text or JSON) and takes the port from its address.
+    func waitUntilListening(timeout: TimeInterval = 20) throws {
+        let line = try stderr.waitForLine(timeout: timeout) { $0.contains("listening") && $0.contains("address") }
+        guard let port = Self.port(fromListeningLine: line) else {
+            throw TestFailure("no port in the listening line: \(line)")
+        }
+        self.port = port
+    }
+
+    /// The port at the end of `address=host:port` or `"address":"host:port"`.
+    static func port(fromListeningLine line: String) -> UInt16? {
+        guard let range = line.range(of: "address=") ?? line.range(of: "\"address\":\"") else { return nil }
+        let value = line[range.upperBound...].prefix { $0 != " " && $0 != "\"" }
+        guard let colon = value.lastIndex(of: ":") else { return nil }
+        return UInt16(value[value.index(after: colon)...])
+    }
+
+    /// Connects a new client to this server.
+    func connect() throws -> LineClient { try LineClient(port: port) }
+
+    /// Connects one client per name and registers it, expecting `ack,<name>`.
+    func registered(_ names: String...) throws -> [LineClient] { try registered(names) }
+
+    func registered(_ names: [String]) throws -> [LineClient] {
+        try names.map { name in
+            let client = try connect()
+            try client.send("register,\(name)\n")
+            let reply = try client.readLine()
+            guard reply == "ack,\(name)" else { throw TestFailure("register,\(name) answered \(reply)") }
+            client.name = name
+            return client
+        }
+    }
+
+    /// Makes each client join `room` in turn, checking every `joined` and `join` line on the way.
+    func join(_ room: String, _ members: [LineClient]) throws {
+        for (index, member) in members.enumerated() {
+            try member.send("join,\(room)\n")
+            let reply = try member.readLine()
+            guard reply == "joined,\(room),\(index + 1)" else { throw TestFailure("join,\(room) answered \(reply)") }
+            for earlier in members[..<index] {
+                let notice = try earlier.readLine()
+                guard notice == "join,\(room),\(member.name)" else { throw TestFailure("expected a join notice, got \(notice)") }
+            }
+        }
+    }
+
+    /// Sends a signal to the server.
+    func signal(_ number: Int32) {
+        if process.isRunning { _ = Glibc.kill(process.processIdentifier, number) }
+    }
+
+    /// Waits for the process to end; throws when it is still running after `timeout`.
+    @discardableResult
+    func waitForExit(timeout: TimeInterval = 20) throws -> Termination {
+        guard let termination = exit.wait(timeout: timeout) else {
+            throw TestFailure("the server did not exit within \(timeout)s; stderr:\n\(stderr.text)")
+        }
+        return termination
+    }
+
+    /// Kills the process (SIGKILL) if it still runs.
+    func kill() {
+        signal(SIGKILL)
+    }
+}
+
+/// Records the termination that Foundation reports, and lets a thread wait for it.
+private final class ExitWaiter: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var termination: Termination?
+
+    func finished(with process: Process) {
+        let result = Termination(exited: process.terminationReason == .exit, status: process.terminationStatus)
+        condition.lock()
+        termination = result
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait(timeout: TimeInterval) -> Termination? {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while termination == nil, condition.wait(until: deadline) {}
+        return termination
+    }
+}
