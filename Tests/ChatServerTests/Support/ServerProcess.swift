@@ -39,20 +39,22 @@ final class ServerProcess {
 
     /// Launches and waits for the `listening` line.
     static func start(_ arguments: [String] = [], environment: [String: String] = [:],
-                      timeout: TimeInterval = 20) throws -> ServerProcess {
+                      launcher: [String] = [], timeout: TimeInterval = 20) throws -> ServerProcess {
         let server = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "0"] + arguments,
-                                       environment: environment)
+                                       environment: environment, launcher: launcher)
         try server.waitUntilListening(timeout: timeout)
         return server
     }
 
     /// Launches the binary with exactly `arguments`, and `environment` over the
     /// test runner's own environment with every `CHAT_*` variable removed.
-    init(arguments: [String], environment: [String: String] = [:]) throws {
+    /// A `launcher` (such as `prlimit --nofile=24`) runs the binary for it.
+    init(arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws {
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CHAT_") }
         merged.merge(environment) { $1 }
-        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
-        process.arguments = arguments
+        let command = launcher + [Self.binaryPath] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.environment = merged
         process.standardInput = FileHandle.nullDevice
         let outPipe = Pipe(), errPipe = Pipe()
