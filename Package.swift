@@ -71,6 +71,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
+        .testTarget(name: "ChatLoadgenTests", dependencies: ["ChatLoadgen", "chat-loadgen", "chat-server"]),
         // Black-box tests: they start the chat-server executable and talk to it over TCP.
         .testTarget(
             name: "ChatServerTests",

@@ -38,7 +38,12 @@ public struct LineBuilder {
     /// Appends a decimal integer without going through `String`.
     public mutating func append(decimal value: Int64) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
+        append(decimal: value.magnitude)
+    }
+
+    /// Appends a decimal integer without going through `String`.
+    public mutating func append(decimal value: UInt64) {
+        var magnitude = value
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes hold any Int64's digits
         withUnsafeMutableBytes(of: &digits) { buffer in
             var start = buffer.count

@@ -75,7 +75,9 @@ public final class LoadGenerator {
                 signalWatchers.append(watcher)
             }
         }
-        tick()
+        // The first tick runs inside the loop: a loop break requested before the loop
+        // starts (every connection failing at once) would be forgotten.
+        timer.schedule(after: 0)
         loop.run()
         users.forEach { $0.close() }
         return makeReport()
@@ -163,7 +165,8 @@ public final class LoadGenerator {
         switch phase {
         case .connecting: abort("interrupted")
         case .sending: stopSending(now: MonotonicClock.micros())
-        case .draining, .done: finish()
+        case .draining: finish()
+        case .done: loop.stop()
         }
     }
 

@@ -85,9 +85,23 @@ public struct LoadReport: Sendable {
         var fields = rows.map { "\"\($0.0)\":\($0.1)" }
         fields[fields.firstIndex { $0.hasPrefix("\"errors\"") }!] = "\"errors\":{"
             + errors.keys.sorted().map { "\"\($0)\":\(errors[$0]!)" }.joined(separator: ",") + "}"
-        if let abortReason { fields.append("\"stopped\":\"\(abortReason.replacing("\"", with: "'"))\"") }
+        if let abortReason { fields.append("\"stopped\":\(Self.jsonString(abortReason))") }
         fields.append("\"passed\":\(passed)")
         return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    /// A JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case _ where scalar.value < 0x20: result += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
     }
 
     static func format(_ value: Double) -> String {

@@ -13,9 +13,9 @@ public struct MessageStamp: Equatable, Sendable {
 
     /// Appends the stamp as message text.
     public func append(to line: inout LineBuilder) {
-        line.append(decimal: Int64(sequence))
+        line.append(decimal: sequence)
         line.append(UInt8(ascii: " "))
-        line.append(decimal: Int64(sentMicros))
+        line.append(decimal: sentMicros)
     }
 
     /// Parses message text; nil when it is not a stamp.

@@ -14,12 +14,13 @@ enum ServerLine {
         let rest = tail ?? UnsafeRawBufferPointer(rebasing: line[line.count...])
         guard let first = head.first else { return nil }
         let kind: Kind
+        // The first byte and the length tell the verbs apart, but for list/left.
         switch (first, head.count) {
         case (UInt8(ascii: "c"), 4): kind = .chat
         case (UInt8(ascii: "s"), 3): kind = .say
         case (UInt8(ascii: "p"), 4): kind = .pong
         case (UInt8(ascii: "a"), 3): kind = .ack
-        case (UInt8(ascii: "l"), 4): kind = .list
+        case (UInt8(ascii: "l"), 4): kind = head[1] == UInt8(ascii: "i") ? .list : .notice
         case (UInt8(ascii: "j"), 6): kind = .joined
         case (UInt8(ascii: "e"), 5): kind = .error
         case (UInt8(ascii: "b"), 3): kind = .bye
@@ -28,8 +29,9 @@ enum ServerLine {
         return (kind, rest)
     }
 
-    /// The sender's index and the stamp of a `chat` (`<from>,<text>`) or `say` (`<room>,<from>,<text>`).
-    static func message(_ rest: UnsafeRawBufferPointer, kind: Kind) -> (Int, MessageStamp)? {
+    /// The sender's index (below `users`) and the stamp of a `chat` (`<from>,<text>`) or
+    /// `say` (`<room>,<from>,<text>`); nil for anything else, such as a real user's message.
+    static func message(_ rest: UnsafeRawBufferPointer, kind: Kind, users: Int) -> (Int, MessageStamp)? {
         var fields = rest
         if kind == .say {
             guard let afterRoom = LineBytes.splitAtComma(fields).tail else { return nil }
@@ -37,9 +39,10 @@ enum ServerLine {
         }
         let (from, text) = LineBytes.splitAtComma(fields)
         guard let text, from.count >= 2, from[0] == UInt8(ascii: "u"),
-              let sender = MessageStamp.decimal(UnsafeRawBufferPointer(rebasing: from[1...])),
+              let number = MessageStamp.decimal(UnsafeRawBufferPointer(rebasing: from[1...])),
+              let sender = Int(exactly: number), sender < users,
               let stamp = MessageStamp(text) else { return nil }
-        return (Int(sender), stamp)
+        return (sender, stamp)
     }
 
     /// The code of `error,<code>[,<detail>]`.

@@ -191,7 +191,7 @@ final class SimulatedUser {
         guard let (kind, rest) = ServerLine.parse(line) else { return generator.unexpectedLine(line) }
         switch kind {
         case .chat, .say:
-            guard let (sender, stamp) = ServerLine.message(rest, kind: kind) else { return generator.unexpectedLine(line) }
+            guard let (sender, stamp) = ServerLine.message(rest, kind: kind, users: generator.configuration.users) else { return generator.unexpectedLine(line) }
             check.record(sender: sender, channel: kind == .chat ? .direct : .room, sequence: stamp.sequence)
             generator.delivered(sentMicros: stamp.sentMicros, now: now)
         case .pong:

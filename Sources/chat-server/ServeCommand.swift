@@ -20,6 +20,9 @@ struct ServeCommand: ParsableCommand {
 
             Try it: chat-server --port 7420, then in two terminals: nc localhost 7420, and type \
             register,<name> in each.
+
+            chat-server probe [--host H] [--port P] [--timeout S] checks that a server answers a ping \
+            (exit 0) or not (exit 1): a container HEALTHCHECK without curl or nc.
             """
     )
 
@@ -74,9 +77,19 @@ struct ServeCommand: ParsableCommand {
     }
 
     static func main() {
-        let arguments = EnvironmentDefaults.merge(arguments: Array(CommandLine.arguments.dropFirst()),
-                                                  flags: environmentFlags, environment: currentEnvironment())
-        main(arguments)
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        let environment = currentEnvironment()
+        // `probe` is dispatched by hand rather than as an ArgumentParser subcommand, so that
+        // `chat-server --help` stays the server's own help and its flags need no `serve`.
+        if arguments.first == "probe" {
+            arguments.removeFirst()
+            var probeEnvironment = environment
+            probeEnvironment["CHAT_HOST"] = environment["CHAT_PROBE_HOST"]
+            ProbeCommand.main(EnvironmentDefaults.merge(arguments: arguments, flags: ["--host", "--port"],
+                                                        environment: probeEnvironment))
+            return
+        }
+        main(EnvironmentDefaults.merge(arguments: arguments, flags: environmentFlags, environment: environment))
     }
 
     private static func currentEnvironment() -> [String: String] {
