@@ -20,6 +20,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
+#include <event2/http.h>
 #include <event2/util.h>
 
 /* Swift imports no function-like macros: these stand in for libevent's. */

@@ -11,6 +11,10 @@ public final class Dispatcher {
     public let maxLine: Int
     var out = LineBuilder()
     let clock: () -> Int64
+    /// Non-blank lines handled since start, errors included.
+    public private(set) var commands: UInt64 = 0
+    /// Error replies since start, by code.
+    public private(set) var errors: [ErrorCode: UInt64] = [:]
     private let lineTooLongReply: [UInt8]
 
     public init(registry: Registry, maxLine: Int, clock: @escaping () -> Int64 = UnixClock.nowMillis) {
@@ -25,11 +29,13 @@ public final class Dispatcher {
     public func handle(line: UnsafeRawBufferPointer, from session: Session) {
         guard !session.isClosed else { return }
         guard UTF8Check.isValidWithoutNUL(line) else {
+            commands &+= 1
             return sendError(.badUTF8, to: session)
         }
         let (head, arguments) = LineBytes.splitAtComma(line)
         let verbBytes = LineBytes.trimmed(head)
         if arguments == nil && verbBytes.isEmpty { return }  // blank line
+        commands &+= 1
         guard let verb = Verb(verbBytes) else {
             return sendError(.unknownCommand, detail: verbBytes, to: session)
         }
@@ -47,6 +53,8 @@ public final class Dispatcher {
     /// Answers a line longer than ``maxLine`` with `error,line-too-long,<limit>`.
     public func rejectLongLine(from session: Session) {
         guard !session.isClosed else { return }
+        commands &+= 1
+        errors[.lineTooLong, default: 0] += 1
         lineTooLongReply.withUnsafeBytes { registry.deliver($0, to: session) }
     }
 
@@ -67,6 +75,7 @@ public final class Dispatcher {
     }
 
     func sendError(_ code: ErrorCode, detail: UnsafeRawBufferPointer? = nil, to session: Session) {
+        errors[code, default: 0] += 1
         out.reset()
         out.append("error,")
         out.append(code.rawValue)

@@ -30,6 +30,11 @@ public final class ChatServer {
     private var nextConnectionID = 0
     private var signalWatchers: [SignalWatcher] = []
     private var drainTimer: EventTimer?
+    /// Totals of the libevent layer, bumped by connections.
+    var counters = TransportCounters()
+    private(set) var lagMonitor: LoopLagMonitor?
+    private var statsReporter: StatsReporter?
+    private var metrics: MetricsEndpoint?
 
     /// Binds the listening socket; throws when the address is bad or in use.
     public init(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
@@ -46,7 +51,13 @@ public final class ChatServer {
         listener = try Listener(loop: loop, address: address, logger: logger) { [unowned self] socket in
             self.accept(socket)
         }
+        if let port = configuration.metricsPort {
+            metrics = try MetricsEndpoint(server: self, host: configuration.host, port: port)
+        }
     }
+
+    /// The port of `/metrics` and `/healthz`, or nil when they are off.
+    public var metricsPort: Int? { metrics?.port }
 
     /// The address the server listens on, as `host:port`.
     public var listeningAddress: String { listener?.address.description ?? "" }
@@ -68,9 +79,22 @@ public final class ChatServer {
         state = .running
         let descriptors = FileDescriptorLimit.raiseToHardLimit()
         logger.info("listening", metadata: ["address": "\(listeningAddress)", "max_fds": "\(descriptors)"])
+        if let metrics {
+            logger.info("metrics listening", metadata: ["address": "\(metrics.address)", "paths": "/metrics /healthz"])
+        }
+        let lagMonitor = LoopLagMonitor(loop: loop)
+        self.lagMonitor = lagMonitor
+        if configuration.statsInterval > 0 {
+            statsReporter = StatsReporter(loop: loop, interval: configuration.statsInterval, logger: logger,
+                                          read: { [unowned self] in self.currentStats() },
+                                          takeLag: { lagMonitor.takeWorst() })
+        }
         loop.run()
         for connection in Array(connections.values) { connection.finish() }
         signalWatchers.removeAll()
+        statsReporter?.stop()
+        lagMonitor.stop()
+        metrics = nil
         state = .stopped
         logger.info("stopped")
     }
@@ -113,6 +137,7 @@ public final class ChatServer {
             return
         }
         connections[connection.id] = connection
+        counters.accepted += 1
         logger.debug("connection opened", metadata: ["id": "\(connection.id)"])
     }
 

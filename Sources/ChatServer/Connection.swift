@@ -25,6 +25,8 @@ final class Connection: Session {
     private let output: OpaquePointer
     private unowned let server: ChatServer
     private var framer: LineFramer
+    /// Input bytes already counted: those left in the buffer after the last read.
+    private var countedInput = 0
 
     init?(socket: Int32, id: Int, server: ChatServer) {
         guard let bufferevent = bufferevent_socket_new(server.loop.base, socket, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)) else {
@@ -47,6 +49,7 @@ final class Connection: Session {
 
     override func send(_ lines: UnsafeRawBufferPointer) {
         guard state == .open else { return }
+        server.counters.bytesOut &+= UInt64(lines.count)
         evbuffer_add(output, lines.baseAddress, lines.count)
     }
 
@@ -154,8 +157,16 @@ final class Connection: Session {
 
     private static let readCallback: bufferevent_data_cb = { _, context in
         let connection = Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue()
+        connection.countInput()
         connection.readLines()
+        if connection.state != .closed { connection.countedInput = evbuffer_get_length(bufferevent_get_input(connection.bufferevent)) }
         connection.finishIfFlushed()
+    }
+
+    private func countInput() {
+        let buffered = evbuffer_get_length(bufferevent_get_input(bufferevent))
+        server.counters.bytesIn &+= UInt64(buffered - countedInput)
+        countedInput = buffered
     }
 
     private static let writeCallback: bufferevent_data_cb = { _, context in

@@ -13,6 +13,10 @@ public struct ServerConfiguration: Sendable {
     public var history = 10
     /// How long a shutdown waits for clients to take their last bytes, in seconds.
     public var drainTimeout = 5.0
+    /// Seconds between throughput log lines; 0 turns them off.
+    public var statsInterval = 10.0
+    /// The HTTP port for `/metrics` and `/healthz` on ``host``; nil turns them off, 0 picks a free port.
+    public var metricsPort: Int?
 
     public init() {}
 }

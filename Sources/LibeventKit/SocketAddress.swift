@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// An IPv4 or IPv6 socket address, resolved numerically or through getaddrinfo.
-public struct SocketAddress: Sendable {
+public struct SocketAddress: Sendable, CustomStringConvertible {
     public var storage = sockaddr_storage()
     public var length: socklen_t = 0
 

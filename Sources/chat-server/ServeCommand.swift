@@ -28,7 +28,7 @@ struct ServeCommand: ParsableCommand {
 
     /// The flags that also come from `CHAT_*` variables.
     static let environmentFlags = ["--host", "--port", "--max-line", "--history", "--drain-timeout",
-                                   "--log-level", "--log-format"]
+                                   "--stats-interval", "--metrics-port", "--log-level", "--log-format"]
 
     @Option(help: "The address to listen on: a host name, IPv4 or IPv6 literal (CHAT_HOST).")
     var host = ServerConfiguration().host
@@ -45,6 +45,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds a shutdown waits for clients to receive their last lines (CHAT_DRAIN_TIMEOUT).")
     var drainTimeout = ServerConfiguration().drainTimeout
 
+    @Option(help: "Seconds between throughput log lines (connections, rates, errors, loop lag, memory); 0 turns them off (CHAT_STATS_INTERVAL).")
+    var statsInterval = ServerConfiguration().statsInterval
+
+    @Option(help: "HTTP port for GET /metrics (Prometheus) and GET /healthz on --host; 0 turns them off (CHAT_METRICS_PORT).")
+    var metricsPort = 0
+
     @Option(help: "The lowest level logged: trace, debug, info, notice, warning, error, critical (CHAT_LOG_LEVEL).")
     var logLevel = Logger.Level.info
 
@@ -56,6 +62,8 @@ struct ServeCommand: ParsableCommand {
         guard maxLine >= 1 else { throw ValidationError("--max-line must be at least 1, not \(maxLine)") }
         guard history >= 0 else { throw ValidationError("--history must be 0 or more, not \(history)") }
         guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must be 0 or more") }
+        guard statsInterval >= 0 else { throw ValidationError("--stats-interval must be 0 or more") }
+        guard (0...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0 to 65535, not \(metricsPort)") }
     }
 
     func run() throws {
@@ -67,6 +75,8 @@ struct ServeCommand: ParsableCommand {
         configuration.maxLine = maxLine
         configuration.history = history
         configuration.drainTimeout = drainTimeout
+        configuration.statsInterval = statsInterval
+        configuration.metricsPort = metricsPort == 0 ? nil : metricsPort
         do {
             let server = try ChatServer(configuration: configuration, logger: logger)
             try server.run()

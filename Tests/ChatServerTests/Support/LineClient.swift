@@ -34,9 +34,14 @@ final class LineClient {
     private var buffer: [UInt8] = []
     private var syncCount = 0
 
-    init(port: UInt16) throws {
+    /// Connects to 127.0.0.1:`port`; a small `receiveBuffer` makes a client that does not
+    /// read back up the server's output quickly.
+    init(port: UInt16, receiveBuffer: Int32? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw Failure.system("socket", errno) }
+        if var size = receiveBuffer {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var timeout = timeval(tv_sec: Self.receiveTimeout, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var sendTimeout = timeval(tv_sec: Self.sendTimeout, tv_usec: 0)
