@@ -72,6 +72,8 @@ func checkInvariants(_ registry: Registry, _ sessions: [FuzzSession]) {
         precondition(Set(session.memberships.map { ObjectIdentifier($0.room) }).count == session.memberships.count,
                      "at most one membership per room")
     }
+    precondition(registry.rooms.count <= 4, "the room cap holds")
+    for session in sessions { precondition(session.memberships.count <= 3, "the per-user room cap holds") }
     for (key, room) in registry.rooms {
         precondition(room.name.folded == key && !room.members.isEmpty, "rooms are filed by folded name and never empty")
         precondition(room.history.count <= registry.historyLimit, "history is bounded")
@@ -87,7 +89,13 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let input = Array(UnsafeBufferPointer(start: data, count: size))
     let registry = Registry(historyLimit: 3)
     var clock: Int64 = 0
-    let dispatcher = Dispatcher(registry: registry, maxLine: 48, clock: { clock += 1; return clock })
+    var limits = ChatLimits()
+    limits.maxRoomsPerUser = 3
+    limits.maxRooms = 4
+    limits.rateLimit = 200  // the fake clock below moves 1 ms a line: tokens run out and come back
+    limits.rateBurst = 8
+    let dispatcher = Dispatcher(registry: registry, maxLine: 48, limits: limits,
+                                clock: { clock += 1; return clock }, monotonicClock: { Double(clock) / 1000 })
     var sessions = (0..<4).map { _ in FuzzSession(dispatcher: dispatcher) }
     var offset = 0
     while offset < input.count {

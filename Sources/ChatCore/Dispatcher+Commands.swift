@@ -59,8 +59,15 @@ extension Dispatcher {
         guard let roomName = ChatName(given), let name = session.name else {
             return sendError(.badName, detail: given, to: session)
         }
-        if let existing = registry.room(named: roomName), session.membershipIndex(of: existing) != nil {
+        let existing = registry.room(named: roomName)
+        if let existing, session.membershipIndex(of: existing) != nil {
             return sendError(.alreadyInRoom, detail: given, to: session)
+        }
+        if let limit = limits.maxRoomsPerUser, session.roomCount >= limit {
+            return sendError(.tooManyRooms, detail: given, to: session)
+        }
+        if existing == nil, let limit = limits.maxRooms, registry.roomCount >= limit {
+            return sendError(.roomsFull, detail: given, to: session)
         }
         let room = registry.join(session, roomNamed: roomName)
         out.reset()

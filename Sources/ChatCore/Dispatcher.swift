@@ -9,33 +9,45 @@ public final class Dispatcher {
     public let registry: Registry
     /// The longest client line accepted, in bytes without LF (or the CR before it).
     public let maxLine: Int
+    public let limits: ChatLimits
     var out = LineBuilder()
     let clock: () -> Int64
+    let monotonicClock: () -> Double
     /// Non-blank lines handled since start, errors included.
     public private(set) var commands: UInt64 = 0
     /// Error replies since start, by code.
     public private(set) var errors: [ErrorCode: UInt64] = [:]
     private let lineTooLongReply: [UInt8]
 
-    public init(registry: Registry, maxLine: Int, clock: @escaping () -> Int64 = UnixClock.nowMillis) {
+    /// - Parameters:
+    ///   - clock: wall-clock milliseconds, for history timestamps.
+    ///   - monotonicClock: seconds that never jump, for the rate limit.
+    public init(registry: Registry, maxLine: Int, limits: ChatLimits = ChatLimits(),
+                clock: @escaping () -> Int64 = UnixClock.nowMillis,
+                monotonicClock: @escaping () -> Double = UnixClock.monotonicSeconds) {
         precondition(maxLine >= 1, "maxLine must be at least 1")
+        precondition(limits.rateBurst >= 1, "rateBurst must be at least 1")
         self.registry = registry
         self.maxLine = maxLine
+        self.limits = limits
         self.clock = clock
+        self.monotonicClock = monotonicClock
         self.lineTooLongReply = Array("error,line-too-long,\(maxLine)\n".utf8)
     }
 
     /// Handles one complete line, without its LF or the CR before it.
     public func handle(line: UnsafeRawBufferPointer, from session: Session) {
         guard !session.isClosed else { return }
-        guard UTF8Check.isValidWithoutNUL(line) else {
-            commands &+= 1
-            return sendError(.badUTF8, to: session)
-        }
         let (head, arguments) = LineBytes.splitAtComma(line)
         let verbBytes = LineBytes.trimmed(head)
-        if arguments == nil && verbBytes.isEmpty { return }  // blank line
+        if arguments == nil && verbBytes.isEmpty { return }  // blank line: takes no token
         commands &+= 1
+        // Every other line takes a token, whatever becomes of it; the error for
+        // having none comes after bad-args in the protocol's order.
+        let withinRate = takeToken(session)
+        guard UTF8Check.isValidWithoutNUL(line) else {
+            return sendError(.badUTF8, to: session)
+        }
         guard let verb = Verb(verbBytes) else {
             return sendError(.unknownCommand, detail: verbBytes, to: session)
         }
@@ -47,6 +59,7 @@ public final class Dispatcher {
             return sendError(.badArgs, detail: UnsafeRawBufferPointer(start: spelling.utf8Start,
                                                                       count: spelling.utf8CodeUnitCount), to: session)
         }
+        guard withinRate else { return sendError(.rateLimited, to: session) }
         execute(command, from: session)
     }
 
@@ -54,6 +67,7 @@ public final class Dispatcher {
     public func rejectLongLine(from session: Session) {
         guard !session.isClosed else { return }
         commands &+= 1
+        _ = takeToken(session)  // an over-long line takes a token too; its own error comes first
         errors[.lineTooLong, default: 0] += 1
         lineTooLongReply.withUnsafeBytes { registry.deliver($0, to: session) }
     }
@@ -72,6 +86,16 @@ public final class Dispatcher {
             out.withBytes { registry.broadcastToRoomMates(of: session, $0) }
         }
         registry.unregister(session)
+    }
+
+    /// Takes a `--rate-limit` token from the session; true when there was one or no limit is set.
+    private func takeToken(_ session: Session) -> Bool {
+        guard let rate = limits.rateLimit else { return true }
+        let now = monotonicClock()
+        var bucket = session.rateBucket ?? TokenBucket(burst: limits.rateBurst, now: now)
+        let taken = bucket.take(now: now, rate: rate, burst: limits.rateBurst)
+        session.rateBucket = bucket
+        return taken
     }
 
     func sendError(_ code: ErrorCode, detail: UnsafeRawBufferPointer? = nil, to session: Session) {

@@ -13,4 +13,8 @@ public enum ErrorCode: String, CaseIterable, Sendable {
     case noSuchRoom = "no-such-room"
     case notInRoom = "not-in-room"
     case alreadyInRoom = "already-in-room"
+    /// This server's limit, beyond protocol v1: the user is in `--max-rooms-per-user` rooms.
+    case tooManyRooms = "too-many-rooms"
+    /// This server's limit, beyond protocol v1: `--max-rooms` rooms exist and the join would create one more.
+    case roomsFull = "rooms-full"
 }

@@ -19,6 +19,8 @@ open class Session {
     var noticeStamp: UInt64 = 0
     /// Set after `quit` or disconnect: no further lines are handled.
     public internal(set) var isClosed = false
+    /// The `--rate-limit` bucket, made on the first line when a limit is set.
+    var rateBucket: TokenBucket?
 
     public init() {}
 
