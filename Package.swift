@@ -47,6 +47,7 @@ let package = Package(
             name: "chat-server",
             dependencies: [
                 "ChatServer",
+                "ChatCore",
                 "ChatCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

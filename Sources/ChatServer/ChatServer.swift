@@ -35,6 +35,12 @@ public final class ChatServer {
     private(set) var lagMonitor: LoopLagMonitor?
     private var statsReporter: StatsReporter?
     private var metrics: MetricsEndpoint?
+    /// libevent's common timeout for `--idle-timeout`: one queue for every connection's
+    /// identical timer, so 10,000 idle timers cost O(1) each.
+    private(set) var idleTimeout: UnsafePointer<timeval>?
+    /// Connections over `--max-pending`, dropped once the current callback is done.
+    private var slowConsumers: [Connection] = []
+    private var slowConsumerReaper: EventTimer?
 
     /// Binds the listening socket; throws when the address is bad or in use.
     public init(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
@@ -44,13 +50,18 @@ public final class ChatServer {
         let loop: EventLoop
         do { loop = try EventLoop() } catch { throw .libevent(error) }
         self.loop = loop
-        dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history),
-                                maxLine: configuration.maxLine, clock: { loop.cachedMillis })
+        dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history), maxLine: configuration.maxLine,
+                                limits: configuration.limits, clock: { loop.cachedMillis })
         let address: SocketAddress
         do { address = try SocketAddress(host: configuration.host, port: configuration.port) } catch { throw .libevent(error) }
         listener = try Listener(loop: loop, address: address, logger: logger) { [unowned self] socket in
             self.accept(socket)
         }
+        if let seconds = configuration.idleTimeout {
+            var duration = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1e6))
+            idleTimeout = event_base_init_common_timeout(loop.base, &duration)
+        }
+        slowConsumerReaper = EventTimer(loop: loop) { [unowned self] in self.reapSlowConsumers() }
         if let port = configuration.metricsPort {
             metrics = try MetricsEndpoint(server: self, host: configuration.host, port: port)
         }
@@ -128,6 +139,9 @@ public final class ChatServer {
     }
 
     private func accept(_ socket: Int32) {
+        if let limit = configuration.maxConnections, connections.count >= limit {
+            return refuse(socket)
+        }
         var noDelay: Int32 = 1
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
         nextConnectionID += 1
@@ -139,6 +153,32 @@ public final class ChatServer {
         connections[connection.id] = connection
         counters.accepted += 1
         logger.debug("connection opened", metadata: ["id": "\(connection.id)"])
+    }
+
+    /// One over `--max-connections`: `bye,server-full`, straight into the new socket's empty
+    /// send buffer (it always fits), then closed.
+    private func refuse(_ socket: Int32) {
+        counters.refused += 1
+        ByeReason.serverFull.line.withUnsafeBytes { _ = Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        close(socket)
+        logger.debug("connection refused: server full", metadata: ["connections": "\(connections.count)"])
+    }
+
+    /// Queues a connection over `--max-pending` to be dropped after the current callback:
+    /// it may be a recipient in a fan-out that is still walking a room's member list.
+    func dropSlowConsumer(_ connection: Connection) {
+        slowConsumers.append(connection)
+        slowConsumerReaper?.schedule(after: 0)
+    }
+
+    private func reapSlowConsumers() {
+        let dropped = slowConsumers
+        slowConsumers.removeAll()
+        for connection in dropped where connection.state == .condemned {
+            counters.slowConsumerDrops += 1
+            logger.debug("slow consumer dropped", metadata: ["id": "\(connection.id)"])
+            connection.close(saying: .slowConsumer, notifyRooms: true)
+        }
     }
 
     /// Called by a connection once its bufferevent is freed.

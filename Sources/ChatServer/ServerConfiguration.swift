@@ -1,3 +1,5 @@
+import ChatCore
+
 /// Everything the server needs to know at start, with protocol v1's defaults.
 public struct ServerConfiguration: Sendable {
     /// The default TCP port: registered to no well-known service.
@@ -13,6 +15,14 @@ public struct ServerConfiguration: Sendable {
     public var history = 10
     /// How long a shutdown waits for clients to take their last bytes, in seconds.
     public var drainTimeout = 5.0
+    /// Connections served at once; one more gets `bye,server-full`. nil: no limit.
+    public var maxConnections: Int? = 10_000
+    /// Seconds without a byte from a client before `bye,idle-timeout`. nil: no limit.
+    public var idleTimeout: Double? = 300
+    /// Output bytes queued for one client before it is dropped with `bye,slow-consumer`. nil: no limit.
+    public var maxPending: Int? = 4 << 20
+    /// Rate limit and room limits, enforced by the dispatcher.
+    public var limits = ChatLimits()
     /// Seconds between throughput log lines; 0 turns them off.
     public var statsInterval = 10.0
     /// The HTTP port for `/metrics` and `/healthz` on ``host``; nil turns them off, 0 picks a free port.

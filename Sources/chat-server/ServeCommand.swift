@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChatCommandLine
+import ChatCore
 import ChatServer
 import Logging
 #if canImport(Glibc)
@@ -27,8 +28,9 @@ struct ServeCommand: ParsableCommand {
     )
 
     /// The flags that also come from `CHAT_*` variables.
-    static let environmentFlags = ["--host", "--port", "--max-line", "--history", "--drain-timeout",
-                                   "--stats-interval", "--metrics-port", "--log-level", "--log-format"]
+    static let environmentFlags = ["--host", "--port", "--max-line", "--history", "--max-connections", "--idle-timeout",
+                                   "--max-pending", "--rate-limit", "--rate-burst", "--max-rooms-per-user", "--max-rooms",
+                                   "--drain-timeout", "--stats-interval", "--metrics-port", "--log-level", "--log-format"]
 
     @Option(help: "The address to listen on: a host name, IPv4 or IPv6 literal (CHAT_HOST).")
     var host = ServerConfiguration().host
@@ -41,6 +43,27 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "Messages each room keeps and replays to members who join; 0 keeps none (CHAT_HISTORY).")
     var history = ServerConfiguration().history
+
+    @Option(help: "Connections served at once; one more gets bye,server-full and is closed. 0: no limit (CHAT_MAX_CONNECTIONS).")
+    var maxConnections = ServerConfiguration().maxConnections ?? 0
+
+    @Option(help: "Seconds without a byte from a client before bye,idle-timeout. 0: never (CHAT_IDLE_TIMEOUT).")
+    var idleTimeout = ServerConfiguration().idleTimeout ?? 0
+
+    @Option(help: "Bytes of output queued for one client before it is dropped with bye,slow-consumer. 0: no limit (CHAT_MAX_PENDING).")
+    var maxPending = ServerConfiguration().maxPending ?? 0
+
+    @Option(help: "Lines per second one connection may send; more get error,rate-limited. 0: no limit (CHAT_RATE_LIMIT).")
+    var rateLimit = 0.0
+
+    @Option(help: "Lines a connection may send at once under --rate-limit: the token bucket's size (CHAT_RATE_BURST).")
+    var rateBurst = ChatLimits().rateBurst
+
+    @Option(help: "Rooms one user may be in; one more join gets error,too-many-rooms. 0: no limit (CHAT_MAX_ROOMS_PER_USER).")
+    var maxRoomsPerUser = ChatLimits().maxRoomsPerUser ?? 0
+
+    @Option(help: "Rooms the server holds; a join creating one more gets error,rooms-full. 0: no limit (CHAT_MAX_ROOMS).")
+    var maxRooms = ChatLimits().maxRooms ?? 0
 
     @Option(help: "Seconds a shutdown waits for clients to receive their last lines (CHAT_DRAIN_TIMEOUT).")
     var drainTimeout = ServerConfiguration().drainTimeout
@@ -62,6 +85,13 @@ struct ServeCommand: ParsableCommand {
         guard maxLine >= 1 else { throw ValidationError("--max-line must be at least 1, not \(maxLine)") }
         guard history >= 0 else { throw ValidationError("--history must be 0 or more, not \(history)") }
         guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must be 0 or more") }
+        for (flag, value) in [("--max-connections", maxConnections), ("--max-pending", maxPending),
+                              ("--max-rooms-per-user", maxRoomsPerUser), ("--max-rooms", maxRooms)] where value < 0 {
+            throw ValidationError("\(flag) must be 0 or more, not \(value)")
+        }
+        guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more") }
+        guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 or more") }
+        guard rateBurst >= 1 else { throw ValidationError("--rate-burst must be at least 1, not \(rateBurst)") }
         guard statsInterval >= 0 else { throw ValidationError("--stats-interval must be 0 or more") }
         guard (0...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0 to 65535, not \(metricsPort)") }
     }
@@ -75,6 +105,13 @@ struct ServeCommand: ParsableCommand {
         configuration.maxLine = maxLine
         configuration.history = history
         configuration.drainTimeout = drainTimeout
+        configuration.maxConnections = maxConnections == 0 ? nil : maxConnections
+        configuration.idleTimeout = idleTimeout == 0 ? nil : idleTimeout
+        configuration.maxPending = maxPending == 0 ? nil : maxPending
+        configuration.limits.rateLimit = rateLimit == 0 ? nil : rateLimit
+        configuration.limits.rateBurst = rateBurst
+        configuration.limits.maxRoomsPerUser = maxRoomsPerUser == 0 ? nil : maxRoomsPerUser
+        configuration.limits.maxRooms = maxRooms == 0 ? nil : maxRooms
         configuration.statsInterval = statsInterval
         configuration.metricsPort = metricsPort == 0 ? nil : metricsPort
         do {

@@ -64,7 +64,7 @@ import Testing
 
     @Test func healthzIsOKWhileServingAndUnavailableWhileDraining() throws {
         let metricsPort = try HTTPResponse.freePort()
-        let server = try ServerProcess.start(["--metrics-port", "\(metricsPort)", "--drain-timeout", "20"])
+        let server = try ServerProcess.start(["--metrics-port", "\(metricsPort)", "--drain-timeout", "20", "--max-pending", "0"])
         #expect(try HTTPResponse.get("/healthz", port: metricsPort).status == 200)
         #expect(try HTTPResponse.get("/nowhere", port: metricsPort).status == 404)
         // A client that does not read, with a tiny receive window, leaves megabytes of pongs

@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func aClientThatNeverReadsDelaysTheExitAtMostTheDrainTimeout() throws {
-        let server = try ServerProcess.start(["--drain-timeout", "1"])
+        let server = try ServerProcess.start(["--drain-timeout", "1", "--max-pending", "0"])
         let greedy = try server.connect()
         let polite = try server.connect()
         #expect(try polite.sync() == [])
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func aSecondSignalExitsWithoutWaitingForTheDrain() throws {
-        let server = try ServerProcess.start(["--drain-timeout", "600"])
+        let server = try ServerProcess.start(["--drain-timeout", "600", "--max-pending", "0"])
         let greedy = try server.connect()
         try Self.flood(greedy)
         server.signal(SIGTERM)

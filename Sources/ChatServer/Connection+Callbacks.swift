@@ -1,0 +1,34 @@
+import CLibevent
+import ChatCore
+
+extension Connection {
+    static let readCallback: bufferevent_data_cb = { _, context in
+        let connection = Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue()
+        connection.countInput()
+        connection.readLines()
+        if connection.state != .closed {
+            connection.countedInput = evbuffer_get_length(bufferevent_get_input(connection.bufferevent))
+        }
+        connection.finishIfFlushed()
+    }
+
+    static let writeCallback: bufferevent_data_cb = { _, context in
+        Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue().finishIfFlushed()
+    }
+
+    static let eventCallback: bufferevent_event_cb = { _, events, context in
+        let connection = Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue()
+        if events & Int16(BEV_EVENT_ERROR) != 0 {
+            connection.finish()
+        } else if events & Int16(BEV_EVENT_TIMEOUT) != 0 {
+            // Reading: nothing came for --idle-timeout. Writing: a closing peer did not take its last bytes.
+            if events & Int16(BEV_EVENT_READING) != 0 && connection.state == .open {
+                connection.close(saying: .idleTimeout, notifyRooms: true)
+            } else {
+                connection.finish()
+            }
+        } else if events & Int16(BEV_EVENT_EOF) != 0 {
+            if connection.state == .open { connection.peerClosed() } else { connection.finish() }
+        }
+    }
+}
