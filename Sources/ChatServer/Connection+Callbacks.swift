@@ -5,6 +5,12 @@ extension Connection {
     static let readCallback: bufferevent_data_cb = { _, context in
         let connection = Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue()
         connection.countInput()
+        if connection.state == .lingering {
+            let input = bufferevent_get_input(connection.bufferevent)
+            evbuffer_drain(input, evbuffer_get_length(input))
+            connection.countedInput = 0
+            return
+        }
         connection.readLines()
         if connection.state != .closed {
             connection.countedInput = evbuffer_get_length(bufferevent_get_input(connection.bufferevent))

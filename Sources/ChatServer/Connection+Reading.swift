@@ -73,10 +73,10 @@ extension Connection {
         finishIfFlushed()
     }
 
-    /// Counts the bytes that arrived since the last read.
+    /// Counts the bytes that arrived since the last read: the input buffer only grows between reads.
     func countInput() {
         let buffered = evbuffer_get_length(bufferevent_get_input(bufferevent))
-        server.counters.bytesIn &+= UInt64(buffered - countedInput)
+        server.counters.bytesIn &+= UInt64(max(0, buffered - countedInput))
         countedInput = buffered
     }
 }

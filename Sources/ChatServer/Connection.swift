@@ -18,6 +18,9 @@ final class Connection: Session {
         case condemned
         /// Reading stopped; freed once the output buffer has drained (or the flush times out).
         case closing
+        /// Flushed and half-closed, reading and discarding what the peer still sends, so that
+        /// closing does not answer its unread bytes with a reset that could destroy our last lines.
+        case lingering
         /// The bufferevent is freed.
         case closed
     }
@@ -104,6 +107,21 @@ final class Connection: Session {
     }
 
     func finishIfFlushed() {
-        if state == .closing && evbuffer_get_length(output) == 0 { finish() }
+        guard state == .closing && evbuffer_get_length(output) == 0 else { return }
+        let socket = bufferevent_getfd(bufferevent)
+        var unread: Int32 = 0
+        guard ioctl(socket, UInt(FIONREAD), &unread) == 0, unread > 0 || evbuffer_get_length(bufferevent_get_input(bufferevent)) > 0 else {
+            return finish()
+        }
+        state = .lingering
+        shutdown(socket, Int32(SHUT_WR))
+        evbuffer_drain(bufferevent_get_input(bufferevent), evbuffer_get_length(bufferevent_get_input(bufferevent)))
+        countedInput = 0
+        var limit = timeval(tv_sec: Self.lingerSeconds, tv_usec: 0)
+        bufferevent_set_timeouts(bufferevent, &limit, nil)
+        bufferevent_enable(bufferevent, Int16(EV_READ))
     }
+
+    /// How long a lingering close waits for the peer's end of stream.
+    static let lingerSeconds = 2
 }

@@ -1,0 +1,80 @@
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Each limit flag and the protocol behaviour it promises, over real sockets.
+@Suite struct LimitsTests {
+    @Test func oneConnectionOverMaxConnectionsGetsServerFull() throws {
+        let server = try ServerProcess.start(["--max-connections", "2"])
+        let clients = try server.registered("Ann", "Bob")
+        let third = try server.connect()
+        #expect(try third.readToEOF() == ["bye,server-full"])
+        // Those served are unaffected, and a freed place is taken again.
+        try clients[0].send("chat,Bob,still here\n")
+        try clients[1].expect("chat,Ann,still here")
+        clients[0].close()
+        let replacement = try server.connect()
+        try replacement.send("register,Ann\n")
+        try replacement.expect("ack,Ann")
+    }
+
+    @Test func anIdleConnectionGetsIdleTimeoutAndItsRoomsAreTold() throws {
+        let server = try ServerProcess.start(["--idle-timeout", "1"])
+        let clients = try server.registered("Early", "Late")
+        try server.join("lobby", clients)
+        // Early said its last byte first, so its timer runs out first: Late hears it go,
+        // then runs out itself (libevent fires a common timeout's timers in order).
+        #expect(try clients[0].readToEOF() == ["bye,idle-timeout"])
+        #expect(try clients[1].readToEOF() == ["quit,Early,", "bye,idle-timeout"])
+        let again = try server.connect()
+        try again.send("register,Early\n")
+        try again.expect("ack,Early")
+    }
+
+    @Test func aClientThatDoesNotReadIsDroppedAsASlowConsumer() throws {
+        let server = try ServerProcess.start(["--max-pending", "65536"])
+        let stuck = try LineClient(port: server.port, receiveBuffer: 4096)
+        try stuck.send("register,Stuck\n")
+        try stuck.expect("ack,Stuck")
+        let watcher = try server.registered("Watcher")[0]
+        try server.join("lobby", [stuck, watcher])
+        // Pongs pile up in the server while Stuck does not read: far more than 64 KiB.
+        let token = String(repeating: "x", count: 1000)
+        for _ in 0..<5000 { try stuck.send("ping,\(token)\n") }
+        try watcher.expect("quit,Stuck,")
+        // What was queued before the limit still arrives, then the bye, then EOF.
+        let received = try stuck.readToEOF()
+        #expect(received.last == "bye,slow-consumer")
+        #expect(received.dropLast().allSatisfy { $0 == "pong,\(token)" || $0.hasPrefix("join") })
+        #expect(try watcher.sync() == [])
+        let again = try server.registered("Stuck")
+        #expect(again.count == 1)
+    }
+
+    @Test func theRateLimitRefusesLinesPastTheBurstWithinTheOrderOfErrors() throws {
+        let server = try ServerProcess.start(["--rate-limit", "1", "--rate-burst", "3"])
+        let client = try server.connect()
+        try client.send("ping,1\nping,2\nbogus\nping,3\nregister,Ann\n\n")
+        try client.expect(lines: ["pong,1", "pong,2", "error,unknown-command,bogus", "error,rate-limited",
+                                  "error,rate-limited"])
+    }
+
+    @Test func roomLimitsAnswerTooManyRoomsAndRoomsFull() throws {
+        let server = try ServerProcess.start(["--max-rooms-per-user", "2", "--max-rooms", "3"])
+        let clients = try server.registered("Ann", "Bob")
+        let (ann, bob) = (clients[0], clients[1])
+        try ann.send("join,a\njoin,b\njoin,c\n")
+        try ann.expect(lines: ["joined,a,1", "joined,b,1", "error,too-many-rooms,c"])
+        try bob.send("join,c\njoin,d\n")
+        try bob.expect(lines: ["joined,c,1", "error,rooms-full,d"])
+    }
+
+    @Test(arguments: [["--max-connections", "-1"], ["--idle-timeout", "-1"], ["--max-pending", "-1"],
+                      ["--rate-limit", "-1"], ["--rate-burst", "0"], ["--max-rooms", "-1"]])
+    func aNegativeLimitIsRefusedAtStart(arguments: [String]) throws {
+        let process = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "0"] + arguments)
+        #expect(try process.waitForExit() == .exit(64))
+        #expect(try process.stderr.waitForEnd().contains(arguments[0]))
+    }
+}
