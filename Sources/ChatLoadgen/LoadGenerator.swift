@@ -22,7 +22,12 @@ public final class LoadGenerator {
     private let target: SocketAddress
     private let sources: [SocketAddress]
     private var users: [SimulatedUser] = []
+    /// Checked users ready in each room: the recipients a `say` is expected to reach.
     private var roomSizes: [Int]
+    /// Every `say` sent in each room.
+    private var roomSays: [UInt64]
+    private var churned = 0
+    private var stuckDropped = 0
     private var ratePhases: [Double] = []
     private var randomness: SplitMix64
     private var line = LineBuilder()
@@ -50,17 +55,21 @@ public final class LoadGenerator {
         target = try SocketAddress(host: configuration.host, port: configuration.port)
         sources = try Self.sourceAddresses(for: target, configuration: configuration)
         var randomness = SplitMix64(seed: configuration.seed)
+        let checkedUsers = configuration.users - configuration.stuckReaders
         let friendLists = (0..<configuration.users).map { index in
-            configuration.mode.usesFriends
-                ? Self.chooseFriends(of: index, configuration: configuration, randomness: &randomness) : []
+            configuration.mode.usesFriends && index < checkedUsers
+                ? Self.chooseFriends(of: index, among: checkedUsers, count: configuration.friends, randomness: &randomness)
+                : []
         }
         ratePhases = (0..<configuration.users).map { _ in Double(randomness.next() % 1000) / 1000 }
         self.randomness = randomness
         confirmationInterval = max(1, configuration.window / 4)
         roomSizes = Array(repeating: 0, count: configuration.mode.usesRooms ? max(1, configuration.rooms) : 0)
+        roomSays = Array(repeating: 0, count: roomSizes.count)
         progress = ProgressMeter(logger: logger, interval: configuration.progressInterval)
         users = friendLists.enumerated().map { index, friends in
-            SimulatedUser(index: index, room: configuration.mode.usesRooms ? index % max(1, configuration.rooms) : nil,
+            SimulatedUser(index: index, role: index < checkedUsers ? .checked : .stuck,
+                          room: configuration.mode.usesRooms ? index % max(1, configuration.rooms) : nil,
                           friends: friends, roomStride: max(1, configuration.rooms), generator: self)
         }
     }
@@ -130,12 +139,27 @@ public final class LoadGenerator {
     private func sendDueMessages(now: UInt64) {
         let elapsed = Double(now - sendStartMicros) / 1e6
         guard elapsed < configuration.duration else { return stopSending(now: now) }
+        churnDueUsers(elapsed: elapsed)
         guard configuration.rate > 0 else { return }
-        for (index, user) in users.enumerated() where user.state == .ready {
+        for (index, user) in users.enumerated() where user.state == .ready && user.isChecked {
             let target = UInt64(elapsed * configuration.rate + ratePhases[index])
             let due = min(Int(target) - Int(user.sent), configuration.window - user.inFlight)
             for _ in 0..<max(0, due) { send(from: user) }
             user.requestConfirmation()
+        }
+    }
+
+    /// Makes `--churn` users a second quit (and reconnect), picked at random among the checked ones.
+    private func churnDueUsers(elapsed: Double) {
+        guard configuration.churn > 0 else { return }
+        let due = Int(elapsed * configuration.churn) - churned
+        for _ in 0..<max(0, due) {
+            let start = Int(randomness.next() % UInt64(users.count))
+            guard let user = (0..<users.count).lazy.map({ self.users[(start + $0) % self.users.count] })
+                .first(where: { $0.isChecked && $0.state == .ready }) else { return }
+            churned += 1
+            if let room = user.room { roomSizes[room] -= 1 }
+            user.churn()
         }
     }
 
@@ -172,7 +196,9 @@ public final class LoadGenerator {
 
     // MARK: Sending
 
-    private func send(from user: SimulatedUser) {
+    /// Sends one message; false when there was no one to send it to.
+    @discardableResult
+    private func send(from user: SimulatedUser) -> Bool {
         let direct: Bool
         switch configuration.mode {
         case .direct: direct = true
@@ -180,26 +206,52 @@ public final class LoadGenerator {
         case .mixed: direct = randomness.next() & 1 == 0
         }
         let roomSize = user.room.map { roomSizes[$0] } ?? 0
-        let deliveries = user.sendMessage(direct: direct, randomness: &randomness, into: &line, roomSize: roomSize)
+        let users = self.users
+        guard let message = user.sendMessage(direct: direct, randomness: &randomness, into: &line, roomSize: roomSize,
+                                             canReceive: { users[$0].isChecked && users[$0].state == .ready })
+        else { return false }
+        if let recipient = message.recipient {
+            users[recipient].directExpected += 1
+        } else if let room = user.room {
+            roomSays[room] += 1
+        }
         statistics.sent += 1
-        statistics.expected += UInt64(deliveries)
+        statistics.expected += UInt64(message.deliveries)
+        return true
     }
 
     private func fillWindow(_ user: SimulatedUser) {
-        guard user.state == .ready else { return }
-        while user.inFlight < configuration.window { send(from: user) }
+        guard user.state == .ready, user.isChecked else { return }
+        while user.inFlight < configuration.window, send(from: user) {}
     }
 
     // MARK: Events from users
 
-    func userConnected(_ user: SimulatedUser) { statistics.connected += 1 }
+    func userConnected(_ user: SimulatedUser) {
+        if !user.isChurned { statistics.connected += 1 }
+    }
 
-    func userRegistered(_ user: SimulatedUser) { statistics.registered += 1 }
+    func userRegistered(_ user: SimulatedUser) {
+        if !user.isChurned { statistics.registered += 1 }
+    }
 
     func userReady(_ user: SimulatedUser) {
+        guard !user.isChurned else { return }  // back after churning: present, not counted
         statistics.ready += 1
-        if let room = user.room { roomSizes[room] += 1 }
+        if let room = user.room, user.isChecked { roomSizes[room] += 1 }
         if statistics.ready == users.count { startSending(now: MonotonicClock.micros()) }
+    }
+
+    /// A churning user's connection closed after its `quit`: it comes back at once.
+    func userQuit(_ user: SimulatedUser) {
+        guard phase == .sending || phase == .draining else { return }
+        let source = sources.isEmpty ? nil : sources[user.index % sources.count]
+        user.connect(to: target, from: source)
+    }
+
+    /// The server shed a stuck reader, as it should.
+    func stuckUserDropped(_ user: SimulatedUser) {
+        stuckDropped += 1
     }
 
     func userConfirmed(_ user: SimulatedUser) {
@@ -237,13 +289,14 @@ public final class LoadGenerator {
 
     // MARK: Setup helpers
 
-    private static func chooseFriends(of index: Int, configuration: LoadConfiguration,
+    /// `count` distinct friends among users `0..<population`, other than `index`.
+    private static func chooseFriends(of index: Int, among population: Int, count: Int,
                                       randomness: inout SplitMix64) -> [Int] {
-        let others = configuration.users - 1
+        let others = population - 1
         guard others > 0 else { return [index] }
         var friends: [Int] = []
-        while friends.count < min(max(1, configuration.friends), others) {
-            let candidate = Int(randomness.next() % UInt64(configuration.users))
+        while friends.count < min(max(1, count), others) {
+            let candidate = Int(randomness.next() % UInt64(population))
             if candidate != index && !friends.contains(candidate) { friends.append(candidate) }
         }
         return friends
@@ -264,10 +317,20 @@ public final class LoadGenerator {
     private func makeReport() -> LoadReport {
         statistics.mergeRecentLatency()
         var report = LoadReport(configuration: configuration, statistics: statistics)
-        for user in users {
+        // Expected and delivered, per receiver that stayed: every say in its room but its own,
+        // every chat addressed to it.
+        var expected: UInt64 = 0, delivered: UInt64 = 0
+        for user in users where user.isChecked {
+            if let room = user.room { expected += roomSays[room] - user.roomSaysSent }
+            expected += user.directExpected
+            delivered += user.check.delivered
             report.duplicated += user.check.duplicated
             report.reordered += user.check.reordered
         }
+        report.expected = expected
+        report.delivered = delivered
+        report.churned = churned
+        report.stuckDropped = stuckDropped
         let setupEnd = setupEndMicros ?? sendEndMicros
         report.setupSeconds = Double(setupEnd > startMicros ? setupEnd - startMicros : 0) / 1e6
         report.sendSeconds = Double(sendEndMicros > sendStartMicros && sendStartMicros > 0 ? sendEndMicros - sendStartMicros : 0) / 1e6

@@ -20,6 +20,10 @@ public struct LoadReport: Sendable {
     public var latencyMicros: (p50: UInt64, p90: UInt64, p99: UInt64, p999: UInt64, max: UInt64)
     /// Set when the run stopped early.
     public var abortReason: String?
+    /// Users that quit and came back during the run (`--churn`).
+    public var churned = 0
+    /// Stuck readers the server dropped, as it should (`--stuck-readers`).
+    public var stuckDropped = 0
 
     init(configuration: LoadConfiguration, statistics: LoadStatistics) {
         users = configuration.users
@@ -61,7 +65,7 @@ public struct LoadReport: Sendable {
             ("connect_failures", "\(connectFailures)"), ("disconnects", "\(disconnects)"),
             ("sent", "\(sent)"), ("expected", "\(expected)"), ("delivered", "\(delivered)"),
             ("lost", "\(lost)"), ("duplicated", "\(duplicated)"), ("reordered", "\(reordered)"),
-            ("errors", "\(errors.values.reduce(0, +))"),
+            ("errors", "\(errors.values.reduce(0, +))"), ("churned", "\(churned)"), ("stuck_dropped", "\(stuckDropped)"),
             ("setup_s", Self.format(setupSeconds)), ("registrations_per_s", Self.format(registrationsPerSecond)),
             ("send_s", Self.format(sendSeconds)),
             ("sent_per_s", Self.format(sentPerSecond)), ("delivered_per_s", Self.format(deliveredPerSecond)),

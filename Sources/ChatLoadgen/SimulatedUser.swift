@@ -12,7 +12,21 @@ final class SimulatedUser {
         case idle, connecting, registering, listing, joining, ready, closed
     }
 
+    enum Role {
+        /// Sends, receives, and has every delivery checked.
+        case checked
+        /// Stops reading once ready and never sends: the slow reader the server must shed.
+        case stuck
+    }
+
     let index: Int
+    let role: Role
+    /// Set for good once the user churns: it neither sends nor counts in the checks again.
+    private(set) var isChurned = false
+    /// Between `quit` and the server's close, before reconnecting.
+    private(set) var isQuitting = false
+    /// `chat` messages addressed to this user.
+    var directExpected: UInt64 = 0
     let room: Int?
     let friends: [Int]
     private(set) var state = State.idle
@@ -26,8 +40,9 @@ final class SimulatedUser {
     private var bufferevent: OpaquePointer?
     unowned let generator: LoadGenerator
 
-    init(index: Int, room: Int?, friends: [Int], roomStride: Int, generator: LoadGenerator) {
+    init(index: Int, role: Role, room: Int?, friends: [Int], roomStride: Int, generator: LoadGenerator) {
         self.index = index
+        self.role = role
         self.check = DeliveryCheck(roomStride: roomStride)
         self.room = room
         self.friends = friends
@@ -36,6 +51,10 @@ final class SimulatedUser {
     }
 
     var inFlight: Int { Int(sent - confirmed) }
+    /// `say` messages this user sent in its room.
+    var roomSaysSent: UInt64 { roomSequence }
+    /// Counts in the delivery checks: a checked user that never churned.
+    var isChecked: Bool { role == .checked && !isChurned }
 
     // MARK: Connecting
 
@@ -75,7 +94,19 @@ final class SimulatedUser {
         guard state != .closed else { return }
         let whileConnecting = state == .connecting
         close()
+        if isQuitting {
+            isQuitting = false
+            return generator.userQuit(self)
+        }
+        if role == .stuck && !whileConnecting { return generator.stuckUserDropped(self) }
         generator.userFailed(self, whileConnecting: whileConnecting, reason: String(cString: strerror(reason)))
+    }
+
+    /// Leaves with `quit`; the generator reconnects it once the server has closed the connection.
+    func churn() {
+        isChurned = true
+        isQuitting = true
+        write("quit\n")
     }
 
     // MARK: Sending
@@ -110,22 +141,29 @@ final class SimulatedUser {
 
     private func becomeReady() {
         state = .ready
+        if role == .stuck, let bufferevent { bufferevent_disable(bufferevent, Int16(EV_READ)) }
         generator.userReady(self)
     }
 
     /// Sends one stamped message: a `chat` to a random friend or a `say` in the room.
-    /// Returns the deliveries it should cause.
-    func sendMessage(direct: Bool, randomness: inout SplitMix64, into line: inout LineBuilder, roomSize: Int) -> Int {
+    /// Returns the deliveries it should cause and, for a `chat`, its recipient; nil,
+    /// sending nothing, when no friend can take a `chat` now.
+    func sendMessage(direct: Bool, randomness: inout SplitMix64, into line: inout LineBuilder, roomSize: Int,
+                     canReceive: (Int) -> Bool) -> (deliveries: Int, recipient: Int?)? {
         line.reset()
         let deliveries: Int
+        var recipient: Int?
         if direct {
-            let friend = Int(randomness.next() % UInt64(friends.count))
+            let first = Int(randomness.next() % UInt64(friends.count))
+            guard let friend = (0..<friends.count).lazy.map({ (first + $0) % self.friends.count })
+                .first(where: { canReceive(self.friends[$0]) }) else { return nil }
             friendSequences[friend] += 1
             line.append("chat,u")
             line.append(decimal: Int64(friends[friend]))
             line.appendComma()
             MessageStamp(sequence: friendSequences[friend], sentMicros: MonotonicClock.micros()).append(to: &line)
             deliveries = 1
+            recipient = friends[friend]
         } else {
             roomSequence += 1
             line.append("say,r")
@@ -141,7 +179,7 @@ final class SimulatedUser {
             appendConfirmationRequest(to: &line)
         }
         write(line)
-        return deliveries
+        return (deliveries, recipient)
     }
 
     /// Asks the server to confirm everything sent so far (`ping,<sent>`), if anything is unconfirmed.
@@ -192,6 +230,7 @@ final class SimulatedUser {
         switch kind {
         case .chat, .say:
             guard let (sender, stamp) = ServerLine.message(rest, kind: kind, users: generator.configuration.users) else { return generator.unexpectedLine(line) }
+            guard isChecked else { return }
             check.record(sender: sender, channel: kind == .chat ? .direct : .room, sequence: stamp.sequence)
             generator.delivered(sentMicros: stamp.sentMicros, now: now)
         case .pong:
@@ -215,6 +254,7 @@ final class SimulatedUser {
         case .error:
             generator.serverError(ServerLine.errorCode(rest))
         case .bye:
+            if isQuitting && rest.elementsEqual("quit".utf8) { return }
             generator.serverError("bye," + String(decoding: rest, as: UTF8.self))
         case .notice:
             break

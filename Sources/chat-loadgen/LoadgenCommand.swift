@@ -66,6 +66,12 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: "127.0.0.x addresses to connect from, for loopback targets; 0 picks enough for --users.")
     var sourceAddresses = 0
 
+    @Option(help: "Users per second that quit and reconnect while the others send; their own deliveries go unchecked.")
+    var churn = 0.0
+
+    @Option(help: "Users that stop reading once ready and never send (slow readers the server should drop).")
+    var stuckReaders = 0
+
     @Option(help: "Seconds between progress lines; 0 turns them off.")
     var progressInterval = 1.0
 
@@ -83,6 +89,9 @@ struct LoadgenCommand: ParsableCommand {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
         guard rampUp >= 0, duration >= 0, rate >= 0, setupTimeout >= 0, drainTimeout >= 0, progressInterval >= 0 else {
             throw ValidationError("times and rates must be 0 or more")
+        }
+        guard churn >= 0, (0..<users).contains(stuckReaders) else {
+            throw ValidationError("--churn must be 0 or more and --stuck-readers below --users")
         }
         guard rooms >= 1, friends >= 1, window >= 1 else { throw ValidationError("--rooms, --friends and --window must be at least 1") }
     }
@@ -107,6 +116,8 @@ struct LoadgenCommand: ParsableCommand {
         configuration.drainTimeout = drainTimeout
         configuration.sourceAddresses = sourceAddresses
         configuration.progressInterval = progressInterval
+        configuration.churn = churn
+        configuration.stuckReaders = stuckReaders
         let report: LoadReport
         do {
             report = try LoadGenerator(configuration: configuration, logger: logger).run()
