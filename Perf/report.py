@@ -41,6 +41,7 @@ FIGURES = {  # scenario: [(label, key, higher is better)]
     "S3": [("delivered/s", "delivered_per_s", True), ("p99 latency (ms)", "latency_p99_us", False),
            ("server RSS peak (MiB)", "rss_peak", False), ("RSS per connection (KiB)", "rss_per_conn", False)],
     "S4": [("registrations/s", "registrations_per_s", True)],
+    "S5": [("deliveries/s to the 100 readers", "delivered_per_s", True), ("p99 latency (ms)", "latency_p99_us", False)],
 }
 
 

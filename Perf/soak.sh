@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Perf/soak.sh [MINUTES]: a churn soak. chat-server runs with metrics; chat-loadgen keeps
+# 1,000 users chatting in rooms while 50 a second quit and reconnect, for MINUTES (default 5).
+# Before, during and after, it samples the server's RSS, open descriptors and the users/rooms
+# gauges, and checks that they return to their baseline with nothing leaked. Writes
+# Perf/results/<date>-<machine>-soak.md and exits non-zero on a leak or a failed delivery check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MINUTES=${1:-5}
+PORT=${PORT:-7621}
+METRICS=${METRICS:-7622}
+STAMP=$(date -u +%Y-%m-%d)
+MACHINE=${MACHINE:-$(hostname -s)}
+OUT=Perf/results/$STAMP-$MACHINE-soak.md
+
+scripts/install-deps
+swift build -c release --product chat-server >&2
+swift build -c release --product chat-loadgen >&2
+BIN=$(swift build -c release --show-bin-path)
+
+"$BIN/chat-server" --host 127.0.0.1 --port "$PORT" --metrics-port "$METRICS" --log-level warning --stats-interval 0 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break; sleep 0.05; done
+
+metric() { # metric NAME: its value from /metrics
+  exec 3<>/dev/tcp/127.0.0.1/"$METRICS"
+  printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
+  awk -v n="$1" '$1 == n {print int($2)}' <&3
+  exec 3<&-
+}
+sample() { # sample LABEL: one table row
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$(awk '/VmRSS/ {print $2}' /proc/$pid/status)" \
+    "$(ls /proc/$pid/fd | wc -l)" "$(metric chat_connections)" "$(metric chat_users)" "$(metric chat_rooms)"
+}
+
+rows=("$(sample "before")")
+"$BIN/chat-loadgen" --port "$PORT" --users 1000 --mode mixed --rooms 50 --rate 5 --churn 50 \
+  --duration $((MINUTES * 60)) --json --progress-interval 10 >/tmp/soak-summary.json 2>/tmp/soak-progress.log &
+loadgen=$!
+for minute in $(seq 1 "$MINUTES"); do
+  for _ in $(seq 1 60); do kill -0 $loadgen 2>/dev/null || break; sleep 1; done
+  rows+=("$(sample "minute $minute")")
+done
+wait $loadgen && status=0 || status=$?
+rows+=("$(sample "after")")
+
+before=(${rows[0]//|/ }); after=(${rows[-1]//|/ })
+verdict=PASS
+[ "$status" -eq 0 ] || verdict="FAIL (loadgen exit $status)"
+[ "${after[2]}" -le "${before[2]}" ] || verdict="FAIL (descriptors ${before[2]} -> ${after[2]})"
+[ "${after[3]}" -eq 0 ] && [ "${after[4]}" -eq 0 ] && [ "${after[5]}" -eq 0 ] || verdict="FAIL (connections/users/rooms left)"
+
+{
+  echo "# Churn soak $STAMP-$MACHINE"
+  echo
+  echo "Release build. \`Perf/soak.sh $MINUTES\`: chat-loadgen --users 1000 --mode mixed --rooms 50 --rate 5 --churn 50 --duration $((MINUTES * 60))"
+  echo "against chat-server --metrics-port; samples once a minute."
+  echo
+  echo "| when | RSS (KiB) | open fds | connections | users | rooms |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+  echo
+  echo "Load generator summary: \`$(cat /tmp/soak-summary.json)\`"
+  echo
+  echo "Verdict: $verdict"
+} >"$OUT"
+cat "$OUT"
+[ "$verdict" = PASS ]
