@@ -19,29 +19,29 @@ public final class LoadGenerator {
     let statistics = LoadStatistics()
     /// Messages between two `ping`s that confirm what a user sent.
     let confirmationInterval: Int
-    private let target: SocketAddress
-    private let sources: [SocketAddress]
-    private var users: [SimulatedUser] = []
+    let target: SocketAddress
+    let sources: [SocketAddress]
+    var users: [SimulatedUser] = []
     /// Checked users ready in each room: the recipients a `say` is expected to reach.
-    private var roomSizes: [Int]
+    var roomSizes: [Int]
     /// Every `say` sent in each room.
-    private var roomSays: [UInt64]
-    private var churned = 0
-    private var stuckDropped = 0
+    var roomSays: [UInt64]
+    var churned = 0
+    var stuckDropped = 0
     private var ratePhases: [Double] = []
-    private var randomness: SplitMix64
+    var randomness: SplitMix64
     private var line = LineBuilder()
-    private var phase = Phase.connecting
+    var phase = Phase.connecting
     private var nextToConnect = 0
     private var tickTimer: EventTimer?
     private var signalWatchers: [SignalWatcher] = []
     private var progress: ProgressMeter
-    private var abortReason: String?
-    private var lastFailure: String?
-    private let startMicros = MonotonicClock.micros()
-    private var setupEndMicros: UInt64?
-    private var sendStartMicros: UInt64 = 0
-    private var sendEndMicros: UInt64 = 0
+    var abortReason: String?
+    var lastFailure: String?
+    let startMicros = MonotonicClock.micros()
+    var setupEndMicros: UInt64?
+    var sendStartMicros: UInt64 = 0
+    var sendEndMicros: UInt64 = 0
     private var drainDeadlineMicros: UInt64 = 0
 
     static let tickSeconds = 0.01
@@ -126,7 +126,7 @@ public final class LoadGenerator {
         }
     }
 
-    private func startSending(now: UInt64) {
+    func startSending(now: UInt64) {
         guard phase == .connecting else { return }
         setupEndMicros = setupEndMicros ?? now
         phase = .sending
@@ -178,7 +178,7 @@ public final class LoadGenerator {
         loop.stop()
     }
 
-    private func abort(_ reason: String) {
+    func abort(_ reason: String) {
         guard abortReason == nil else { return }
         abortReason = reason
         logger.error("stopping the run", metadata: ["reason": "\(reason)"])
@@ -220,121 +220,8 @@ public final class LoadGenerator {
         return true
     }
 
-    private func fillWindow(_ user: SimulatedUser) {
+    func fillWindow(_ user: SimulatedUser) {
         guard user.state == .ready, user.isChecked else { return }
         while user.inFlight < configuration.window, send(from: user) {}
-    }
-
-    // MARK: Events from users
-
-    func userConnected(_ user: SimulatedUser) {
-        if !user.isChurned { statistics.connected += 1 }
-    }
-
-    func userRegistered(_ user: SimulatedUser) {
-        if !user.isChurned { statistics.registered += 1 }
-    }
-
-    func userReady(_ user: SimulatedUser) {
-        guard !user.isChurned else { return }  // back after churning: present, not counted
-        statistics.ready += 1
-        if let room = user.room, user.isChecked { roomSizes[room] += 1 }
-        if statistics.ready == users.count { startSending(now: MonotonicClock.micros()) }
-    }
-
-    /// A churning user's connection closed after its `quit`: it comes back at once.
-    func userQuit(_ user: SimulatedUser) {
-        guard phase == .sending || phase == .draining else { return }
-        let source = sources.isEmpty ? nil : sources[user.index % sources.count]
-        user.connect(to: target, from: source)
-    }
-
-    /// The server shed a stuck reader, as it should.
-    func stuckUserDropped(_ user: SimulatedUser) {
-        stuckDropped += 1
-    }
-
-    func userConfirmed(_ user: SimulatedUser) {
-        if phase == .sending && configuration.rate == 0 { fillWindow(user) }
-    }
-
-    func userFailed(_ user: SimulatedUser, whileConnecting: Bool, reason: String) {
-        lastFailure = reason
-        if whileConnecting {
-            statistics.connectFailures += 1
-        } else if phase != .done {
-            statistics.disconnects += 1
-        }
-        if statistics.connectFailures == users.count {
-            abort("cannot connect to \(target.description): \(reason)")
-        } else if statistics.connected > 0 && statistics.disconnects >= statistics.connected && phase != .connecting {
-            abort("the server closed every connection (\(reason))")
-        }
-    }
-
-    /// One message arrived; `now` is when its batch was read.
-    func delivered(sentMicros: UInt64, now: UInt64) {
-        statistics.delivered += 1
-        statistics.recordLatency(now > sentMicros ? now - sentMicros : 0)
-    }
-
-    func serverError(_ code: String) {
-        statistics.errors[code, default: 0] += 1
-    }
-
-    func unexpectedLine(_ line: UnsafeRawBufferPointer) {
-        statistics.errors["unexpected-line", default: 0] += 1
-        logger.debug("unexpected line", metadata: ["line": "\(String(decoding: line.prefix(200), as: UTF8.self))"])
-    }
-
-    // MARK: Setup helpers
-
-    /// `count` distinct friends among users `0..<population`, other than `index`.
-    private static func chooseFriends(of index: Int, among population: Int, count: Int,
-                                      randomness: inout SplitMix64) -> [Int] {
-        let others = population - 1
-        guard others > 0 else { return [index] }
-        var friends: [Int] = []
-        while friends.count < min(max(1, count), others) {
-            let candidate = Int(randomness.next() % UInt64(population))
-            if candidate != index && !friends.contains(candidate) { friends.append(candidate) }
-        }
-        return friends
-    }
-
-    /// Several 127.0.0.x source addresses for a loopback target, so one process can open
-    /// more connections than one address has ephemeral ports.
-    private static func sourceAddresses(for target: SocketAddress, configuration: LoadConfiguration) throws(LibeventError) -> [SocketAddress] {
-        guard target.isIPv4Loopback else { return [] }
-        let count = configuration.sourceAddresses > 0
-            ? configuration.sourceAddresses
-            : max(1, (configuration.users + 19_999) / 20_000)
-        return try (0..<min(count, 254)).map { offset throws(LibeventError) in
-            try SocketAddress(host: "127.0.0.\(offset + 1)", port: 0)
-        }
-    }
-
-    private func makeReport() -> LoadReport {
-        statistics.mergeRecentLatency()
-        var report = LoadReport(configuration: configuration, statistics: statistics)
-        // Expected and delivered, per receiver that stayed: every say in its room but its own,
-        // every chat addressed to it.
-        var expected: UInt64 = 0, delivered: UInt64 = 0
-        for user in users where user.isChecked {
-            if let room = user.room { expected += roomSays[room] - user.roomSaysSent }
-            expected += user.directExpected
-            delivered += user.check.delivered
-            report.duplicated += user.check.duplicated
-            report.reordered += user.check.reordered
-        }
-        report.expected = expected
-        report.delivered = delivered
-        report.churned = churned
-        report.stuckDropped = stuckDropped
-        let setupEnd = setupEndMicros ?? sendEndMicros
-        report.setupSeconds = Double(setupEnd > startMicros ? setupEnd - startMicros : 0) / 1e6
-        report.sendSeconds = Double(sendEndMicros > sendStartMicros && sendStartMicros > 0 ? sendEndMicros - sendStartMicros : 0) / 1e6
-        report.abortReason = abortReason
-        return report
     }
 }

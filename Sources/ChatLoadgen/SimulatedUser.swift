@@ -29,15 +29,15 @@ final class SimulatedUser {
     var directExpected: UInt64 = 0
     let room: Int?
     let friends: [Int]
-    private(set) var state = State.idle
+    var state = State.idle
     var check: DeliveryCheck
     /// Messages sent, and how many of them the server has confirmed with `pong`.
     private(set) var sent: UInt64 = 0
-    private(set) var confirmed: UInt64 = 0
+    var confirmed: UInt64 = 0
     private var sinceConfirmationRequest = 0
     private var friendSequences: [UInt64]
     private var roomSequence: UInt64 = 0
-    private var bufferevent: OpaquePointer?
+    var bufferevent: OpaquePointer?
     unowned let generator: LoadGenerator
 
     init(index: Int, role: Role, room: Int?, friends: [Int], roomStride: Int, generator: LoadGenerator) {
@@ -90,7 +90,7 @@ final class SimulatedUser {
         state = .closed
     }
 
-    private func failed(reason: Int32 = errno) {
+    func failed(reason: Int32 = errno) {
         guard state != .closed else { return }
         let whileConnecting = state == .connecting
         close()
@@ -111,17 +111,17 @@ final class SimulatedUser {
 
     // MARK: Sending
 
-    private func write(_ line: LineBuilder) {
+    func write(_ line: LineBuilder) {
         guard let bufferevent else { return }
         line.withBytes { _ = bufferevent_write(bufferevent, $0.baseAddress, $0.count) }
     }
 
-    private func write(_ literal: StaticString) {
+    func write(_ literal: StaticString) {
         guard let bufferevent else { return }
         _ = bufferevent_write(bufferevent, literal.utf8Start, literal.utf8CodeUnitCount)
     }
 
-    private func sendRegister() {
+    func sendRegister() {
         var line = LineBuilder(capacity: 32)
         line.append("register,u")
         line.append(decimal: Int64(index))
@@ -129,7 +129,7 @@ final class SimulatedUser {
         write(line)
     }
 
-    private func sendJoinOrBeReady() {
+    func sendJoinOrBeReady() {
         guard let room else { return becomeReady() }
         state = .joining
         var line = LineBuilder(capacity: 32)
@@ -139,7 +139,7 @@ final class SimulatedUser {
         write(line)
     }
 
-    private func becomeReady() {
+    func becomeReady() {
         state = .ready
         if role == .stuck, let bufferevent { bufferevent_disable(bufferevent, Int16(EV_READ)) }
         generator.userReady(self)
@@ -195,88 +195,5 @@ final class SimulatedUser {
         line.append("ping,")
         line.append(decimal: Int64(sent))
         line.appendNewline()
-    }
-
-    // MARK: Receiving
-
-    private func readLines() {
-        guard let bufferevent, let input = bufferevent_get_input(bufferevent) else { return }
-        // One clock read per batch: reading it per line was 9% of the generator's time.
-        let now = MonotonicClock.micros()
-        while state != .closed {
-            var chunk = iovec()
-            guard evbuffer_peek(input, -1, nil, &chunk, 1) >= 1, chunk.iov_len > 0 else { return }
-            let bytes = UnsafeRawBufferPointer(start: chunk.iov_base, count: chunk.iov_len)
-            var offset = 0
-            while offset < bytes.count, let newline = memchr(bytes.baseAddress! + offset, 0x0A, bytes.count - offset) {
-                let length = UnsafeRawPointer(newline) - (bytes.baseAddress! + offset)
-                handle(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]), now: now)
-                offset += length + 1
-                if state == .closed { return }
-            }
-            if offset > 0 { evbuffer_drain(input, offset) }
-            guard offset < bytes.count else { continue }
-            var eolLength = 0
-            let end = evbuffer_search_eol(input, nil, &eolLength, EVBUFFER_EOL_LF)
-            guard end.pos >= 0 else { return }
-            handle(UnsafeRawBufferPointer(start: evbuffer_pullup(input, end.pos + 1), count: end.pos), now: now)
-            if state == .closed { return }
-            evbuffer_drain(input, end.pos + 1)
-        }
-    }
-
-    private func handle(_ line: UnsafeRawBufferPointer, now: UInt64) {
-        guard let (kind, rest) = ServerLine.parse(line) else { return generator.unexpectedLine(line) }
-        switch kind {
-        case .chat, .say:
-            guard let (sender, stamp) = ServerLine.message(rest, kind: kind, users: generator.configuration.users) else { return generator.unexpectedLine(line) }
-            guard isChecked else { return }
-            check.record(sender: sender, channel: kind == .chat ? .direct : .room, sequence: stamp.sequence)
-            generator.delivered(sentMicros: stamp.sentMicros, now: now)
-        case .pong:
-            if let count = MessageStamp.decimal(rest), count > confirmed, count <= sent {
-                confirmed = count
-                generator.userConfirmed(self)
-            }
-        case .ack:
-            guard state == .registering else { return }
-            generator.userRegistered(self)
-            if generator.configuration.listFriends {
-                state = .listing
-                write("list\n")
-            } else {
-                sendJoinOrBeReady()
-            }
-        case .list:
-            if state == .listing { sendJoinOrBeReady() }
-        case .joined:
-            if state == .joining { becomeReady() }
-        case .error:
-            generator.serverError(ServerLine.errorCode(rest))
-        case .bye:
-            if isQuitting && rest.elementsEqual("quit".utf8) { return }
-            generator.serverError("bye," + String(decoding: rest, as: UTF8.self))
-        case .notice:
-            break
-        }
-    }
-
-    // MARK: libevent callbacks
-
-    private static let readCallback: bufferevent_data_cb = { _, context in
-        Unmanaged<SimulatedUser>.fromOpaque(context!).takeUnretainedValue().readLines()
-    }
-
-    private static let eventCallback: bufferevent_event_cb = { _, events, context in
-        let user = Unmanaged<SimulatedUser>.fromOpaque(context!).takeUnretainedValue()
-        if events & Int16(BEV_EVENT_CONNECTED) != 0 {
-            user.state = .registering
-            user.generator.userConnected(user)
-            user.sendRegister()
-        } else if events & Int16(BEV_EVENT_EOF | BEV_EVENT_ERROR) != 0 {
-            let reason = errno
-            user.readLines()
-            user.failed(reason: events & Int16(BEV_EVENT_EOF) != 0 ? ECONNRESET : reason)
-        }
     }
 }

@@ -1,0 +1,66 @@
+import ChatCore
+import LibeventKit
+
+/// What simulated users report back: connections, readiness, deliveries, failures.
+extension LoadGenerator {
+
+    func userConnected(_ user: SimulatedUser) {
+        if !user.isChurned { statistics.connected += 1 }
+    }
+
+    func userRegistered(_ user: SimulatedUser) {
+        if !user.isChurned { statistics.registered += 1 }
+    }
+
+    func userReady(_ user: SimulatedUser) {
+        guard !user.isChurned else { return }  // back after churning: present, not counted
+        statistics.ready += 1
+        if let room = user.room, user.isChecked { roomSizes[room] += 1 }
+        if statistics.ready == users.count { startSending(now: MonotonicClock.micros()) }
+    }
+
+    /// A churning user's connection closed after its `quit`: it comes back at once.
+    func userQuit(_ user: SimulatedUser) {
+        guard phase == .sending || phase == .draining else { return }
+        let source = sources.isEmpty ? nil : sources[user.index % sources.count]
+        user.connect(to: target, from: source)
+    }
+
+    /// The server shed a stuck reader, as it should.
+    func stuckUserDropped(_ user: SimulatedUser) {
+        stuckDropped += 1
+    }
+
+    func userConfirmed(_ user: SimulatedUser) {
+        if phase == .sending && configuration.rate == 0 { fillWindow(user) }
+    }
+
+    func userFailed(_ user: SimulatedUser, whileConnecting: Bool, reason: String) {
+        lastFailure = reason
+        if whileConnecting {
+            statistics.connectFailures += 1
+        } else if phase != .done {
+            statistics.disconnects += 1
+        }
+        if statistics.connectFailures == users.count {
+            abort("cannot connect to \(target.description): \(reason)")
+        } else if statistics.connected > 0 && statistics.disconnects >= statistics.connected && phase != .connecting {
+            abort("the server closed every connection (\(reason))")
+        }
+    }
+
+    /// One message arrived; `now` is when its batch was read.
+    func delivered(sentMicros: UInt64, now: UInt64) {
+        statistics.delivered += 1
+        statistics.recordLatency(now > sentMicros ? now - sentMicros : 0)
+    }
+
+    func serverError(_ code: String) {
+        statistics.errors[code, default: 0] += 1
+    }
+
+    func unexpectedLine(_ line: UnsafeRawBufferPointer) {
+        statistics.errors["unexpected-line", default: 0] += 1
+        logger.debug("unexpected line", metadata: ["line": "\(String(decoding: line.prefix(200), as: UTF8.self))"])
+    }
+}

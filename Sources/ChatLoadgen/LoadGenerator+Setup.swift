@@ -1,0 +1,55 @@
+import ChatCore
+import LibeventKit
+
+/// Choosing friends and source addresses before the run, and the report after it.
+extension LoadGenerator {
+
+    /// `count` distinct friends among users `0..<population`, other than `index`.
+    static func chooseFriends(of index: Int, among population: Int, count: Int,
+                                      randomness: inout SplitMix64) -> [Int] {
+        let others = population - 1
+        guard others > 0 else { return [index] }
+        var friends: [Int] = []
+        while friends.count < min(max(1, count), others) {
+            let candidate = Int(randomness.next() % UInt64(population))
+            if candidate != index && !friends.contains(candidate) { friends.append(candidate) }
+        }
+        return friends
+    }
+
+    /// Several 127.0.0.x source addresses for a loopback target, so one process can open
+    /// more connections than one address has ephemeral ports.
+    static func sourceAddresses(for target: SocketAddress, configuration: LoadConfiguration) throws(LibeventError) -> [SocketAddress] {
+        guard target.isIPv4Loopback else { return [] }
+        let count = configuration.sourceAddresses > 0
+            ? configuration.sourceAddresses
+            : max(1, (configuration.users + 19_999) / 20_000)
+        return try (0..<min(count, 254)).map { offset throws(LibeventError) in
+            try SocketAddress(host: "127.0.0.\(offset + 1)", port: 0)
+        }
+    }
+
+    func makeReport() -> LoadReport {
+        statistics.mergeRecentLatency()
+        var report = LoadReport(configuration: configuration, statistics: statistics)
+        // Expected and delivered, per receiver that stayed: every say in its room but its own,
+        // every chat addressed to it.
+        var expected: UInt64 = 0, delivered: UInt64 = 0
+        for user in users where user.isChecked {
+            if let room = user.room { expected += roomSays[room] - user.roomSaysSent }
+            expected += user.directExpected
+            delivered += user.check.delivered
+            report.duplicated += user.check.duplicated
+            report.reordered += user.check.reordered
+        }
+        report.expected = expected
+        report.delivered = delivered
+        report.churned = churned
+        report.stuckDropped = stuckDropped
+        let setupEnd = setupEndMicros ?? sendEndMicros
+        report.setupSeconds = Double(setupEnd > startMicros ? setupEnd - startMicros : 0) / 1e6
+        report.sendSeconds = Double(sendEndMicros > sendStartMicros && sendStartMicros > 0 ? sendEndMicros - sendStartMicros : 0) / 1e6
+        report.abortReason = abortReason
+        return report
+    }
+}
