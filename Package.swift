@@ -74,6 +74,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
+        .testTarget(name: "ChatCommandLineTests", dependencies: ["ChatCommandLine"]),
         .testTarget(name: "ChatLoadgenTests", dependencies: ["ChatLoadgen", "chat-loadgen", "chat-server"]),
         // Black-box tests: they start the chat-server executable and talk to it over TCP.
         .testTarget(

@@ -44,9 +44,19 @@ public struct ChatLogHandler: LogHandler {
         }.joined(separator: " ")
     }
 
-    /// One JSON object with every field as a string.
+    /// One JSON object; values that are plain decimal numbers are written as numbers,
+    /// so a log pipeline can compute with them.
     static func json(_ fields: [(String, String)]) -> String {
-        "{" + fields.map { "\(quoted($0.0)):\(quoted($0.1))" }.joined(separator: ",") + "}"
+        "{" + fields.map { "\(quoted($0.0)):\(isNumber($0.1) ? $0.1 : quoted($0.1))" }.joined(separator: ",") + "}"
+    }
+
+    /// `12`, `-3`, `0.5`: digits with at most one point, no leading zero, at most 15 digits.
+    static func isNumber(_ value: String) -> Bool {
+        let digits = value.hasPrefix("-") ? value.dropFirst() : Substring(value)
+        let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), digits.count <= 15,
+              parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else { return false }
+        return parts[0] == "0" || !parts[0].hasPrefix("0")
     }
 
     /// A JSON string literal (also valid as a quoted logfmt value).
