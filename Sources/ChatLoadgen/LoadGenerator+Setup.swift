@@ -23,7 +23,7 @@ extension LoadGenerator {
         guard target.isIPv4Loopback else { return [] }
         let count = configuration.sourceAddresses > 0
             ? configuration.sourceAddresses
-            : max(1, (configuration.users + 19_999) / 20_000)
+            : max(1, (configuration.users + 4_999) / 5_000)
         return try (0..<min(count, 254)).map { offset throws(LibeventError) in
             try SocketAddress(host: "127.0.0.\(offset + 1)", port: 0)
         }

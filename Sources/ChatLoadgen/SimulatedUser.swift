@@ -66,6 +66,10 @@ final class SimulatedUser {
         var one: Int32 = 1
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         if let source {
+            // Let connect() pick the port: it may then reuse one whose earlier connection to
+            // the same server lingers in TIME_WAIT, which bind() alone refuses.
+            var noPort: Int32 = 1
+            setsockopt(socket, Int32(IPPROTO_IP), Self.bindAddressNoPort, &noPort, socklen_t(MemoryLayout<Int32>.size))
             let bound = source.withSockaddr { Glibc.bind(socket, $0, $1) }
             guard bound == 0 else {
                 Glibc.close(socket)
@@ -82,6 +86,9 @@ final class SimulatedUser {
         let result = address.withSockaddr { bufferevent_socket_connect(bev, $0, Int32($1)) }
         if result != 0 { failed() }
     }
+
+    /// Linux's IP_BIND_ADDRESS_NO_PORT, which Glibc's headers do not name.
+    static let bindAddressNoPort: Int32 = 24
 
     /// Closes the connection; what is still queued is dropped.
     func close() {
