@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Perf/soak.sh [MINUTES]: a churn soak. chat-server runs with metrics; chat-loadgen keeps
-# 1,000 users chatting in rooms while 50 a second quit and reconnect, for MINUTES (default 5).
-# Before, during and after, it samples the server's RSS, open descriptors and the users/rooms
-# gauges, and checks that they return to their baseline with nothing leaked. Writes
+# 800 users chatting in rooms and directly, every delivery checked, while 200 churners quit
+# and reconnect 50 times a second, for MINUTES (default 5) and half a minute more. Once a
+# minute it samples the server's RSS, open descriptors and the connections/users/rooms gauges;
+# it passes when RSS stays flat under churn (the last minute within 10% of the first), and
+# descriptors, connections, users and rooms return to their baseline after the run. Writes
 # Perf/results/<date>-<machine>-soak.md and exits non-zero on a leak or a failed delivery check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +38,7 @@ sample() { # sample LABEL: one table row
 
 rows=("$(sample "before")")
 "$BIN/chat-loadgen" --port "$PORT" --users 1000 --mode mixed --rooms 50 --rate 5 --churn 50 \
-  --duration $((MINUTES * 60)) --json --progress-interval 10 >/tmp/soak-summary.json 2>/tmp/soak-progress.log &
+  --duration $((MINUTES * 60 + 30)) --json --progress-interval 10 >/tmp/soak-summary.json 2>/tmp/soak-progress.log &
 loadgen=$!
 for minute in $(seq 1 "$MINUTES"); do
   for _ in $(seq 1 60); do kill -0 $loadgen 2>/dev/null || break; sleep 1; done
@@ -45,16 +47,17 @@ done
 wait $loadgen && status=0 || status=$?
 rows+=("$(sample "after")")
 
-before=(${rows[0]//|/ }); after=(${rows[-1]//|/ })
+before=(${rows[0]//|/ }); first=(${rows[1]//|/ }); last=(${rows[-2]//|/ }); after=(${rows[-1]//|/ })
 verdict=PASS
 [ "$status" -eq 0 ] || verdict="FAIL (loadgen exit $status)"
+[ $((last[2] * 10)) -le $((first[2] * 11)) ] || verdict="FAIL (RSS grew under churn: ${first[2]} -> ${last[2]} KiB)"  # "minute N": RSS is field 2
 [ "${after[2]}" -le "${before[2]}" ] || verdict="FAIL (descriptors ${before[2]} -> ${after[2]})"
 [ "${after[3]}" -eq 0 ] && [ "${after[4]}" -eq 0 ] && [ "${after[5]}" -eq 0 ] || verdict="FAIL (connections/users/rooms left)"
 
 {
   echo "# Churn soak $STAMP-$MACHINE"
   echo
-  echo "Release build. \`Perf/soak.sh $MINUTES\`: chat-loadgen --users 1000 --mode mixed --rooms 50 --rate 5 --churn 50 --duration $((MINUTES * 60))"
+  echo "Release build. \`Perf/soak.sh $MINUTES\`: chat-loadgen --users 1000 --mode mixed --rooms 50 --rate 5 --churn 50 --duration $((MINUTES * 60 + 30))"
   echo "against chat-server --metrics-port; samples once a minute."
   echo
   echo "| when | RSS (KiB) | open fds | connections | users | rooms |"

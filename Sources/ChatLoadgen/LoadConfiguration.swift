@@ -27,8 +27,8 @@ public struct LoadConfiguration: Sendable {
     public var drainTimeout = 5.0
     /// Local 127.0.0.x addresses to connect from (loopback targets only); 0 picks enough for `users`.
     public var sourceAddresses = 0
-    /// Users per second (across the run) that `quit` and reconnect while the others send;
-    /// their own deliveries are not checked.
+    /// Quit-and-reconnect cycles per second while the others send. With a churn rate, every
+    /// fifth user is a churner: it never sends, goes unchecked, and cycles again and again.
     public var churn = 0.0
     /// Users (the last indices) that stop reading once ready and never send: slow readers
     /// the server must drop without slowing the others.

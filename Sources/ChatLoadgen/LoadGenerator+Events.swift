@@ -5,15 +5,15 @@ import LibeventKit
 extension LoadGenerator {
 
     func userConnected(_ user: SimulatedUser) {
-        if !user.isChurned { statistics.connected += 1 }
+        if user.connections == 1 { statistics.connected += 1 }
     }
 
     func userRegistered(_ user: SimulatedUser) {
-        if !user.isChurned { statistics.registered += 1 }
+        if user.connections == 1 { statistics.registered += 1 }
     }
 
     func userReady(_ user: SimulatedUser) {
-        guard !user.isChurned else { return }  // back after churning: present, not counted
+        guard user.connections == 1 else { return }  // back after churning: present, not counted
         statistics.ready += 1
         if let room = user.room, user.isChecked { roomSizes[room] += 1 }
         if statistics.ready == users.count { startSending(now: MonotonicClock.micros()) }

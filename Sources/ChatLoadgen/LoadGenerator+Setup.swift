@@ -4,14 +4,22 @@ import LibeventKit
 /// Choosing friends and source addresses before the run, and the report after it.
 extension LoadGenerator {
 
-    /// `count` distinct friends among users `0..<population`, other than `index`.
-    static func chooseFriends(of index: Int, among population: Int, count: Int,
-                                      randomness: inout SplitMix64) -> [Int] {
-        let others = population - 1
+    /// What user `index` does: the last `--stuck-readers` are stuck, and with `--churn`
+    /// every fifth of the others is a churner.
+    static func role(of index: Int, configuration: LoadConfiguration) -> SimulatedUser.Role {
+        if index >= configuration.users - configuration.stuckReaders { return .stuck }
+        if configuration.churn > 0 && index % 5 == 4 { return .churner }
+        return .checked
+    }
+
+    /// `count` distinct friends among `population`, other than `index`.
+    static func chooseFriends(of index: Int, among population: [Int], count: Int,
+                              randomness: inout SplitMix64) -> [Int] {
+        let others = population.count - 1
         guard others > 0 else { return [index] }
         var friends: [Int] = []
         while friends.count < min(max(1, count), others) {
-            let candidate = Int(randomness.next() % UInt64(population))
+            let candidate = population[Int(randomness.next() % UInt64(population.count))]
             if candidate != index && !friends.contains(candidate) { friends.append(candidate) }
         }
         return friends

@@ -55,10 +55,11 @@ public final class LoadGenerator {
         target = try SocketAddress(host: configuration.host, port: configuration.port)
         sources = try Self.sourceAddresses(for: target, configuration: configuration)
         var randomness = SplitMix64(seed: configuration.seed)
-        let checkedUsers = configuration.users - configuration.stuckReaders
+        let roles = (0..<configuration.users).map { Self.role(of: $0, configuration: configuration) }
+        let checked = roles.indices.filter { roles[$0] == .checked }
         let friendLists = (0..<configuration.users).map { index in
-            configuration.mode.usesFriends && index < checkedUsers
-                ? Self.chooseFriends(of: index, among: checkedUsers, count: configuration.friends, randomness: &randomness)
+            configuration.mode.usesFriends && roles[index] == .checked
+                ? Self.chooseFriends(of: index, among: checked, count: configuration.friends, randomness: &randomness)
                 : []
         }
         ratePhases = (0..<configuration.users).map { _ in Double(randomness.next() % 1000) / 1000 }
@@ -68,7 +69,7 @@ public final class LoadGenerator {
         roomSays = Array(repeating: 0, count: roomSizes.count)
         progress = ProgressMeter(logger: logger, interval: configuration.progressInterval)
         users = friendLists.enumerated().map { index, friends in
-            SimulatedUser(index: index, role: index < checkedUsers ? .checked : .stuck,
+            SimulatedUser(index: index, role: roles[index],
                           room: configuration.mode.usesRooms ? index % max(1, configuration.rooms) : nil,
                           friends: friends, roomStride: max(1, configuration.rooms), generator: self)
         }
@@ -149,16 +150,15 @@ public final class LoadGenerator {
         }
     }
 
-    /// Makes `--churn` users a second quit (and reconnect), picked at random among the checked ones.
+    /// Makes `--churn` churners a second quit (and reconnect), picked at random among those connected.
     private func churnDueUsers(elapsed: Double) {
         guard configuration.churn > 0 else { return }
         let due = Int(elapsed * configuration.churn) - churned
         for _ in 0..<max(0, due) {
             let start = Int(randomness.next() % UInt64(users.count))
             guard let user = (0..<users.count).lazy.map({ self.users[(start + $0) % self.users.count] })
-                .first(where: { $0.isChecked && $0.state == .ready }) else { return }
+                .first(where: { $0.role == .churner && $0.state == .ready && !$0.isQuitting }) else { return }
             churned += 1
-            if let room = user.room { roomSizes[room] -= 1 }
             user.churn()
         }
     }

@@ -17,12 +17,14 @@ final class SimulatedUser {
         case checked
         /// Stops reading once ready and never sends: the slow reader the server must shed.
         case stuck
+        /// Never sends and goes unchecked: `--churn` makes it quit and come back, again and again.
+        case churner
     }
 
     let index: Int
     let role: Role
-    /// Set for good once the user churns: it neither sends nor counts in the checks again.
-    private(set) var isChurned = false
+    /// How many times it has connected: the run's counters count the first time only.
+    private(set) var connections = 0
     /// Between `quit` and the server's close, before reconnecting.
     private(set) var isQuitting = false
     /// `chat` messages addressed to this user.
@@ -53,14 +55,15 @@ final class SimulatedUser {
     var inFlight: Int { Int(sent - confirmed) }
     /// `say` messages this user sent in its room.
     var roomSaysSent: UInt64 { roomSequence }
-    /// Counts in the delivery checks: a checked user that never churned.
-    var isChecked: Bool { role == .checked && !isChurned }
+    /// Sends and counts in the delivery checks.
+    var isChecked: Bool { role == .checked }
 
     // MARK: Connecting
 
     /// Opens the connection, from `source` when given.
     func connect(to address: SocketAddress, from source: SocketAddress?) {
         state = .connecting
+        connections += 1
         let socket = Glibc.socket(Int32(address.storage.ss_family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { return failed() }
         var one: Int32 = 1
@@ -111,7 +114,6 @@ final class SimulatedUser {
 
     /// Leaves with `quit`; the generator reconnects it once the server has closed the connection.
     func churn() {
-        isChurned = true
         isQuitting = true
         write("quit\n")
     }

@@ -66,7 +66,7 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: "127.0.0.x addresses to connect from, for loopback targets; 0 picks enough for --users.")
     var sourceAddresses = 0
 
-    @Option(help: "Users per second that quit and reconnect while the others send; their own deliveries go unchecked.")
+    @Option(help: "Quit-and-reconnect cycles per second, by every fifth user (churners, which do not send and go unchecked), while the others send.")
     var churn = 0.0
 
     @Option(help: "Users that stop reading once ready and never send (slow readers the server should drop).")
