@@ -24,13 +24,6 @@ public enum LineBytes {
         return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
     }
 
-    /// Whether the line holds only spaces and tabs (or nothing).
-    @inlinable
-    public static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        for byte in bytes where !isBlank(byte) { return false }
-        return true
-    }
-
     @inlinable @inline(__always)
     static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 

@@ -6,23 +6,10 @@ import Testing
         Array(text.utf8).withUnsafeBytes { String(decoding: LineBytes.trimmed($0), as: UTF8.self) }
     }
 
-    private func blank(_ text: String) -> Bool {
-        Array(text.utf8).withUnsafeBytes { LineBytes.isBlank($0) }
-    }
-
     @Test(arguments: [("  bob  ", "bob"), ("\tbob\t", "bob"), (" \t b o b \t ", "b o b"), ("bob", "bob"),
                       ("", ""), (" \t ", ""), ("\u{0B}bob\r", "\u{0B}bob\r"), (" é ", "é")])
     func trimsOnlySpacesAndTabs(_ input: String, _ expected: String) {
         #expect(trimmed(input) == expected)
-    }
-
-    @Test func blankMeansOnlySpacesAndTabs() {
-        #expect(blank(""))
-        #expect(blank(" "))
-        #expect(blank("\t \t"))
-        #expect(!blank(" x "))
-        #expect(!blank("\r"))
-        #expect(!blank(","))
     }
 
     @Test func firstCommaFindsTheFirstOne() {
