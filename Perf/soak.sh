@@ -45,6 +45,8 @@ for minute in $(seq 1 "$MINUTES"); do
   rows+=("$(sample "minute $minute")")
 done
 wait $loadgen && status=0 || status=$?
+# The server is still closing a thousand connections when the generator exits: wait for that.
+for _ in $(seq 1 100); do [ "$(metric chat_connections)" = 0 ] && break; sleep 0.1; done
 rows+=("$(sample "after")")
 
 before=(${rows[0]//|/ }); first=(${rows[1]//|/ }); last=(${rows[-2]//|/ }); after=(${rows[-1]//|/ })
