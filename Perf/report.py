@@ -173,4 +173,7 @@ for name, _, _ in scenarios:
                 continue
             lines.append(f"| {name} | {server} | {index} | {fmt(s['delivered_per_s'])} | "
                          f"{fmt(s['latency_p99_us'] / 1000)} | {fmt(s['registrations_per_s'])} | {s['lost']} | {m['exit']} |")
+analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
+if os.path.exists(analysis):
+    lines += ["", open(analysis).read().rstrip()]
 open(out_md, "w").write("\n".join(lines) + "\n")
