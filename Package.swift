@@ -73,13 +73,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What the black-box tests share: child processes, their output, free ports.
+        .target(name: "ChatTestSupport", path: "Tests/ChatTestSupport"),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
         .testTarget(name: "ChatCommandLineTests", dependencies: ["ChatCommandLine"]),
-        .testTarget(name: "ChatLoadgenTests", dependencies: ["ChatLoadgen", "chat-loadgen", "chat-server"]),
+        .testTarget(name: "ChatLoadgenTests", dependencies: ["ChatLoadgen", "chat-loadgen", "chat-server", "ChatTestSupport"]),
         // Black-box tests: they start the chat-server executable and talk to it over TCP.
         .testTarget(
             name: "ChatServerTests",
-            dependencies: ["chat-server", "ChatCommandLine"]
+            dependencies: ["chat-server", "ChatCommandLine", "ChatTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,8 +1,6 @@
+import ChatTestSupport
 import Foundation
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// End to end: chat-loadgen drives a real chat-server. Asserts correctness only, never speed.
 @Suite(.serialized) struct LoadgenSmokeTests {
@@ -23,7 +21,7 @@ import Glibc
         defer { loadgen.kill() }
         let status = try loadgen.waitForExit(timeout: Self.timeout)
         let report = try Self.report(try loadgen.stdout.waitForEnd(timeout: 10))
-        #expect(status == 0, "stderr:\n\(loadgen.stderr.text)")
+        #expect(status == .exit(0), "stderr:\n\(loadgen.stderr.text)")
         for key in ["lost", "duplicated", "reordered"] { #expect(report[key] as? Int == 0, "\(key)") }
         #expect(report["connected"] as? Int == 50)
         #expect(report["registered"] as? Int == 50)
@@ -35,13 +33,13 @@ import Glibc
     }
 
     @Test func failsWhenNothingListens() throws {
-        let port = try Self.closedPort()
+        let port = try freeLocalPort()
         let loadgen = try ChildProcess("chat-loadgen", [
             "--port", "\(port)", "--users", "10", "--duration", "1", "--json", "--progress-interval", "0",
         ])
         defer { loadgen.kill() }
         let status = try loadgen.waitForExit(timeout: Self.timeout)
-        #expect(status != 0)
+        #expect(status == .exit(1))
         let stderr = try loadgen.stderr.waitForEnd(timeout: 10)
         #expect(stderr.contains("cannot connect"), "stderr:\n\(stderr)")
         let report = try Self.report(try loadgen.stdout.waitForEnd(timeout: 10))
@@ -57,7 +55,7 @@ import Glibc
         ])
         defer { loadgen.kill() }
         let status = try loadgen.waitForExit(timeout: 30)
-        #expect(status != 0)
+        #expect(status == .exit(1))
         #expect(loadgen.stderr.text.contains("cannot connect"))
     }
 
@@ -76,23 +74,5 @@ import Glibc
         let line = try #require(output.split(separator: "\n").last, "no output")
         let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
         return try #require(object as? [String: Any], "not a JSON object: \(line)")
-    }
-
-    /// A port on 127.0.0.1 that was free a moment ago and that nothing listens on now.
-    static func closedPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw TestFailure("socket failed: errno \(errno)") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let result = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 ? getsockname(descriptor, pointer, &length) : -1
-            }
-        }
-        guard result == 0 else { throw TestFailure("bind or getsockname failed: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

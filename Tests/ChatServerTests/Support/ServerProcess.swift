@@ -1,24 +1,8 @@
+import ChatTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// Why a helper gave up: every wait in these tests is bounded.
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// How a child process ended.
-struct Termination: Equatable, CustomStringConvertible {
-    /// True when it called exit; false when a signal ended it.
-    let exited: Bool
-    /// The exit status, or the signal number.
-    let status: Int32
-
-    static func exit(_ status: Int32) -> Termination { Termination(exited: true, status: status) }
-    var description: String { exited ? "exit(\(status))" : "signal \(status)" }
-}
 
 /// A `chat-server` child process: launched with `--host 127.0.0.1 --port 0`,
 /// its stdout and stderr collected, killed when the object goes away.
@@ -26,14 +10,13 @@ final class ServerProcess {
     /// The path of the binary under test.
     static let binaryPath: String = {
         if let path = ProcessInfo.processInfo.environment["CHAT_SERVER_BINARY"], !path.isEmpty { return path }
-        let runner = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return runner.deletingLastPathComponent().appendingPathComponent("chat-server").path
+        return ChildProcess.buildDirectory.appendingPathComponent("chat-server").path
     }()
 
-    let process = Process()
-    let stdout = OutputCollector()
-    let stderr = OutputCollector()
-    private let exit = ExitWaiter()
+    let child: ChildProcess
+    var process: Process { child.process }
+    var stdout: OutputCollector { child.stdout }
+    var stderr: OutputCollector { child.stderr }
     /// The port from the `listening` line; 0 until ``waitUntilListening(timeout:)`` has seen it.
     private(set) var port: UInt16 = 0
 
@@ -48,29 +31,11 @@ final class ServerProcess {
 
     /// Launches the binary with exactly `arguments`, and `environment` over the
     /// test runner's own environment with every `CHAT_*` variable removed.
-    /// A `launcher` (such as `prlimit --nofile=24`) runs the binary for it.
+    /// A `launcher` (such as `prlimit --nofile=24`) runs the binary for it. Spawned from a
+    /// test-runner worker thread, the server inherits SIGTERM and SIGINT blocked: the
+    /// shutdown tests also check that it unblocks them itself.
     init(arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws {
-        var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CHAT_") }
-        merged.merge(environment) { $1 }
-        let command = launcher + [Self.binaryPath] + arguments
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.environment = merged
-        process.standardInput = FileHandle.nullDevice
-        let outPipe = Pipe(), errPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        let exit = self.exit
-        process.terminationHandler = { exit.finished(with: $0) }
-        // Spawned from a test-runner worker thread, the server inherits SIGTERM and
-        // SIGINT blocked: the shutdown tests also check that it unblocks them itself.
-        try process.run()
-        stdout.startReading(outPipe.fileHandleForReading)
-        stderr.startReading(errPipe.fileHandleForReading)
-    }
-
-    deinit {
-        kill()
+        child = try ChildProcess(Self.binaryPath, arguments, environment: environment, launcher: launcher)
     }
 
     /// Waits for the `listening` log line (text or JSON) and takes the port from its address.
@@ -121,43 +86,9 @@ final class ServerProcess {
     }
 
     /// Sends a signal to the server.
-    func signal(_ number: Int32) {
-        if process.isRunning { _ = Glibc.kill(process.processIdentifier, number) }
-    }
+    func signal(_ number: Int32) { child.signal(number) }
 
     /// Waits for the process to end; throws when it is still running after `timeout`.
     @discardableResult
-    func waitForExit(timeout: TimeInterval = 20) throws -> Termination {
-        guard let termination = exit.wait(timeout: timeout) else {
-            throw TestFailure("the server did not exit within \(timeout)s; stderr:\n\(stderr.text)")
-        }
-        return termination
-    }
-
-    /// Kills the process (SIGKILL) if it still runs.
-    func kill() {
-        signal(SIGKILL)
-    }
-}
-
-/// Records the termination that Foundation reports, and lets a thread wait for it.
-private final class ExitWaiter: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var termination: Termination?
-
-    func finished(with process: Process) {
-        let result = Termination(exited: process.terminationReason == .exit, status: process.terminationStatus)
-        condition.lock()
-        termination = result
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func wait(timeout: TimeInterval) -> Termination? {
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while termination == nil, condition.wait(until: deadline) {}
-        return termination
-    }
+    func waitForExit(timeout: TimeInterval = 20) throws -> Termination { try child.waitForExit(timeout: timeout) }
 }

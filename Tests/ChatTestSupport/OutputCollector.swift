@@ -5,12 +5,14 @@ import Glibc
 
 /// Collects what a child writes to one pipe, on a thread of its own, and lets
 /// tests wait for a line to appear.
-final class OutputCollector: @unchecked Sendable {
+public final class OutputCollector: @unchecked Sendable {
+    public init() {}
+
     private let condition = NSCondition()
     private var data = Data()
     private var closed = false
 
-    func startReading(_ handle: FileHandle) {
+    public func startReading(_ handle: FileHandle) {
         let thread = Thread { [self] in
             let descriptor = handle.fileDescriptor
             var buffer = [UInt8](repeating: 0, count: 4096)
@@ -29,19 +31,19 @@ final class OutputCollector: @unchecked Sendable {
     }
 
     /// Everything read so far.
-    var text: String {
+    public var text: String {
         condition.lock()
         defer { condition.unlock() }
         return String(decoding: data, as: UTF8.self)
     }
 
     /// The complete lines read so far.
-    var lines: [String] {
+    public var lines: [String] {
         text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
 
     /// Waits for the first complete line that satisfies `predicate`.
-    func waitForLine(timeout: TimeInterval, where predicate: (String) -> Bool) throws -> String {
+    public func waitForLine(timeout: TimeInterval, where predicate: (String) -> Bool) throws -> String {
         let deadline = Date(timeIntervalSinceNow: timeout)
         condition.lock()
         defer { condition.unlock() }
@@ -58,7 +60,7 @@ final class OutputCollector: @unchecked Sendable {
     }
 
     /// Waits until the writer closes the pipe, and returns everything.
-    func waitForEnd(timeout: TimeInterval = 20) throws -> String {
+    public func waitForEnd(timeout: TimeInterval = 20) throws -> String {
         let deadline = Date(timeIntervalSinceNow: timeout)
         condition.lock()
         defer { condition.unlock() }

@@ -1,0 +1,92 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a child process ended.
+public struct Termination: Equatable, CustomStringConvertible, Sendable {
+    /// True when it called exit; false when a signal ended it.
+    public let exited: Bool
+    /// The exit status, or the signal number.
+    public let status: Int32
+
+    public static func exit(_ status: Int32) -> Termination { Termination(exited: true, status: status) }
+    public var description: String { exited ? "exit(\(status))" : "signal \(status)" }
+}
+
+/// One of this package's executables run as a child: its stdout and stderr collected on
+/// threads of their own, killed when the object goes away.
+public final class ChildProcess {
+    /// Where `swift build` put the test runner, and with it chat-server and chat-loadgen.
+    public static let buildDirectory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        .deletingLastPathComponent()
+
+    public let process = Process()
+    public let stdout = OutputCollector()
+    public let stderr = OutputCollector()
+    private let exit = ExitWaiter()
+
+    /// Launches `executable` (a path, or a name in the build directory) with `arguments`,
+    /// and `environment` over the runner's own with every `CHAT_*` variable removed.
+    /// A `launcher` (such as `prlimit --nofile=24`) runs the executable for it.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                launcher: [String] = []) throws {
+        let path = executable.contains("/") ? executable : Self.buildDirectory.appendingPathComponent(executable).path
+        let command = launcher + [path] + arguments
+        var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CHAT_") }
+        merged.merge(environment) { $1 }
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.environment = merged
+        process.standardInput = FileHandle.nullDevice
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        let exit = self.exit
+        process.terminationHandler = { exit.finished(with: $0) }
+        try process.run()
+        stdout.startReading(outPipe.fileHandleForReading)
+        stderr.startReading(errPipe.fileHandleForReading)
+    }
+
+    deinit { kill() }
+
+    /// Sends a signal, if the process still runs.
+    public func signal(_ number: Int32) {
+        if process.isRunning { _ = Glibc.kill(process.processIdentifier, number) }
+    }
+
+    /// Kills the process (SIGKILL) if it still runs.
+    public func kill() { signal(SIGKILL) }
+
+    /// Waits for the process to end; throws when it still runs after `timeout`.
+    @discardableResult
+    public func waitForExit(timeout: TimeInterval = 20) throws -> Termination {
+        guard let termination = exit.wait(timeout: timeout) else {
+            throw TestFailure("\(process.executableURL!.lastPathComponent) did not exit within \(timeout)s; stderr:\n\(stderr.text)")
+        }
+        return termination
+    }
+}
+
+/// Records the termination that Foundation reports, and lets a thread wait for it.
+private final class ExitWaiter: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var termination: Termination?
+
+    func finished(with process: Process) {
+        let result = Termination(exited: process.terminationReason == .exit, status: process.terminationStatus)
+        condition.lock()
+        termination = result
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait(timeout: TimeInterval) -> Termination? {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while termination == nil, condition.wait(until: deadline) {}
+        return termination
+    }
+}

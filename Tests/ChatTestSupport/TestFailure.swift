@@ -1,0 +1,5 @@
+/// Why a helper gave up: every wait in these tests is bounded.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
