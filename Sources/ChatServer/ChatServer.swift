@@ -67,13 +67,8 @@ public final class ChatServer {
         }
     }
 
-    /// The port of `/metrics` and `/healthz`, or nil when they are off.
-    public var metricsPort: Int? { metrics?.port }
-
     /// The address the server listens on, as `host:port`.
     public var listeningAddress: String { listener?.address.description ?? "" }
-    /// The port the server listens on (the real one when 0 was asked for).
-    public var listeningPort: Int { listener?.address.port ?? 0 }
     /// The number of open connections.
     public var connectionCount: Int { connections.count }
 
@@ -158,7 +153,6 @@ public final class ChatServer {
     /// One over `--max-connections`: `bye,server-full`, straight into the new socket's empty
     /// send buffer (it always fits), then closed.
     private func refuse(_ socket: Int32) {
-        counters.refused += 1
         ByeReason.serverFull.line.withUnsafeBytes { _ = Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         close(socket)
         logger.debug("connection refused: server full", metadata: ["connections": "\(connections.count)"])

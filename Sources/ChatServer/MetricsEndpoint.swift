@@ -12,7 +12,6 @@ final class MetricsEndpoint {
     private let export = PrometheusExport()
     /// The address actually bound.
     let address: SocketAddress
-    var port: Int { address.port }
 
     init(server: ChatServer, host: String, port: Int) throws(ServerError) {
         guard let http = evhttp_new(server.loop.base) else { throw .libevent(.eventBase) }

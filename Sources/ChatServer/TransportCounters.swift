@@ -4,7 +4,5 @@ struct TransportCounters {
     /// Bytes queued for clients (what the sockets take follows as they drain).
     var bytesOut: UInt64 = 0
     var accepted: UInt64 = 0
-    /// Connections turned away with `bye,server-full`.
-    var refused: UInt64 = 0
     var slowConsumerDrops: UInt64 = 0
 }
