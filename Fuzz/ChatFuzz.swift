@@ -50,7 +50,7 @@ final class FuzzSession: Session {
 
     private func handle(_ line: [UInt8]) {
         switch framer.complete(length: line.count, lastByte: line.last) {
-        case .line(let length): line.withUnsafeBytes { dispatcher.handle(line: UnsafeRawBufferPointer(rebasing: $0[..<length]), from: self) }
+        case .line(let length): _ = line.withUnsafeBytes { dispatcher.handle(line: UnsafeRawBufferPointer(rebasing: $0[..<length]), from: self) }
         case .tooLong: dispatcher.rejectLongLine(from: self)
         case .skip: break
         }

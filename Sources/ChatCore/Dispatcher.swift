@@ -2,22 +2,25 @@
 /// against the registry: framing errors, the error precedence of protocol v1,
 /// replies, and fan-out.
 ///
-/// Lines are parsed in place and replies formatted into one reused buffer, so
-/// a line costs no allocation once the server is warm.
+/// Lines are parsed in place and answered with typed ``ChatEvent``s, which the
+/// registry writes in each recipient's format into reused buffers, so a line costs
+/// no allocation once the server is warm.
 public final class Dispatcher {
     /// The registry every command acts on.
     public let registry: Registry
     /// The longest client line accepted, in bytes without LF (or the CR before it).
     public let maxLine: Int
     public let limits: ChatLimits
-    var out = LineBuilder()
     let clock: () -> Int64
     let monotonicClock: () -> Double
     /// Non-blank lines handled since start, errors included.
     public private(set) var commands: UInt64 = 0
     /// Error replies since start, by code.
     public private(set) var errors: [ErrorCode: UInt64] = [:]
-    private let lineTooLongReply: [UInt8]
+    /// The limit as decimal digits: the detail of `line-too-long`.
+    private let lineTooLongDetail: [UInt8]
+    /// Set when the command being handled was answered with an error.
+    private var failed = false
 
     /// - Parameters:
     ///   - clock: wall-clock milliseconds, for history timestamps.
@@ -32,15 +35,26 @@ public final class Dispatcher {
         self.limits = limits
         self.clock = clock
         self.monotonicClock = monotonicClock
-        self.lineTooLongReply = Array("error,line-too-long,\(maxLine)\n".utf8)
+        self.lineTooLongDetail = Array("\(maxLine)".utf8)
     }
 
     /// Handles one complete line, without its LF or the CR before it.
-    public func handle(line: UnsafeRawBufferPointer, from session: Session) {
-        guard !session.isClosed else { return }
+    ///
+    /// - Returns: false when the line was answered with an error, or not handled at
+    ///   all (a blank line, a closed session): what a dialect needs to know to echo it.
+    @discardableResult
+    public func handle(line: UnsafeRawBufferPointer, from session: Session) -> Bool {
+        guard !session.isClosed else { return false }
         let (head, arguments) = LineBytes.splitAtComma(line)
         let verbBytes = LineBytes.trimmed(head)
-        if arguments == nil && verbBytes.isEmpty { return }  // blank line: takes no token
+        if arguments == nil && verbBytes.isEmpty { return false }  // blank line: takes no token
+        failed = false
+        run(verbBytes: verbBytes, arguments: arguments, line: line, from: session)
+        return !failed
+    }
+
+    private func run(verbBytes: UnsafeRawBufferPointer, arguments: UnsafeRawBufferPointer?,
+                     line: UnsafeRawBufferPointer, from session: Session) {
         commands &+= 1
         // Every other line takes a token, whatever becomes of it; the error for
         // having none comes after bad-args in the protocol's order.
@@ -69,7 +83,7 @@ public final class Dispatcher {
         commands &+= 1
         _ = takeToken(session)  // an over-long line takes a token too; its own error comes first
         errors[.lineTooLong, default: 0] += 1
-        lineTooLongReply.withUnsafeBytes { registry.deliver($0, to: session) }
+        lineTooLongDetail.withUnsafeBytes { registry.deliver(.error(.lineTooLong, detail: $0), to: session) }
     }
 
     /// The session's connection is gone (or going) without `quit`: frees its name
@@ -79,11 +93,7 @@ public final class Dispatcher {
         session.isClosed = true
         guard let name = session.name else { return }
         if notify && session.roomCount > 0 {
-            out.reset()
-            out.append("quit,")
-            out.append(name)
-            out.append(",\n")
-            out.withBytes { registry.broadcastToRoomMates(of: session, $0) }
+            registry.broadcastToRoomMates(of: session, .quit(name: name, text: nil, voluntary: false))
         }
         registry.unregister(session)
     }
@@ -100,14 +110,7 @@ public final class Dispatcher {
 
     func sendError(_ code: ErrorCode, detail: UnsafeRawBufferPointer? = nil, to session: Session) {
         errors[code, default: 0] += 1
-        out.reset()
-        out.append("error,")
-        out.append(code.rawValue)
-        if let detail {
-            out.appendComma()
-            out.append(detail)
-        }
-        out.appendNewline()
-        out.withBytes { registry.deliver($0, to: session) }
+        failed = true
+        registry.deliver(.error(code, detail: detail), to: session)
     }
 }

@@ -1,9 +1,9 @@
 /// Users by case-folded name and rooms by case-folded name, with their members.
 ///
 /// One registry belongs to one event loop and is touched only on its thread, so
-/// it takes no locks. All delivery to other sessions goes through the
-/// `deliver`/`broadcast` methods below, the narrow interface a registry shared
-/// across loops or nodes would replace.
+/// it takes no locks. All delivery goes through the `deliver`/`broadcast` methods
+/// below, which take typed events and write each in the recipient's format: the
+/// narrow interface a registry shared across loops or nodes would replace.
 public final class Registry {
     /// How many messages each room keeps.
     public let historyLimit: Int
@@ -14,8 +14,23 @@ public final class Registry {
     /// Unchecked: bumped once per fan-out, never accessed reentrantly.
     @exclusivity(unchecked) public private(set) var deliveries: UInt64 = 0
 
-    public init(historyLimit: Int) {
+    /// The formats sessions' lines are written in, by ``FormatID``; the first is protocol v1.
+    public let formats: [any EventFormat]
+    /// Where v1 lines of a fan-out are written, apart from `scratch` because the
+    /// fan-out reads them while it writes other formats.
+    private var v1Line = LineBuilder()
+    /// One reused buffer per format.
+    private var scratch: [LineBuilder]
+    /// For each format, the fan-out whose event `scratch` holds.
+    private var scratchGeneration: [UInt64]
+    private var formatGeneration: UInt64 = 0
+
+    /// - Parameter otherFormats: the formats after protocol v1, ``FormatID`` 1 onwards.
+    public init(historyLimit: Int, otherFormats: [any EventFormat] = []) {
         self.historyLimit = historyLimit
+        formats = [V1Format()] + otherFormats
+        scratch = formats.map { _ in LineBuilder() }
+        scratchGeneration = formats.map { _ in 0 }
     }
 
     /// The number of registered users.
@@ -80,40 +95,94 @@ public final class Registry {
 
     // MARK: Delivery
 
-    /// Sends lines to one session.
-    @inline(__always)
-    public func deliver(_ lines: UnsafeRawBufferPointer, to session: Session) {
-        deliveries &+= 1
-        session.send(lines)
+    /// Writes `event` in `format`'s words and calls `body` with the bytes (empty when that
+    /// format has no words for it): for lines a transport writes outside a delivery.
+    public func withLines<Result>(of event: ChatEvent, in format: FormatID,
+                                  _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        let index = format.index
+        scratch[index].reset()
+        if index == 0 { V1Format.write(event, into: &scratch[0]) } else { formats[index].write(event, into: &scratch[index]) }
+        return scratch[index].withBytes(body)
     }
 
-    /// Sends the same bytes to every member of `room` but `sender`.
-    public func broadcast(_ lines: UnsafeRawBufferPointer, in room: Room, except sender: Session) {
+    /// Sends an event to one session, in its format.
+    @inline(__always)
+    public func deliver(_ event: ChatEvent, to session: Session) {
+        withLines(of: event, in: session.format) { lines in
+            guard !lines.isEmpty else { return }
+            deliveries &+= 1
+            session.send(lines)
+        }
+    }
+
+    /// Sends an event to every member of `room` but `sender`, formatted once per format.
+    public func broadcast(_ event: ChatEvent, in room: Room, except sender: Session) {
+        v1Line.reset()
+        V1Format.write(event, into: &v1Line)
         // The room holds every member for the whole loop, so each is borrowed, as an
         // Unmanaged of the same layout, without a retain/release pair: those pairs
         // were the largest cost of a fan-out (about 15% of server time at 100 members).
         let skip = Unmanaged.passUnretained(sender).toOpaque()
-        deliveries &+= UInt64(room.members.count - 1)
-        room.members.withUnsafeBufferPointer { members in
-            members.withMemoryRebound(to: Unmanaged<Session>.self) { borrowed in
-                for member in borrowed where member.toOpaque() != skip {
-                    member._withUnsafeGuaranteedRef { $0.send(lines) }
+        v1Line.withBytes { v1 in
+            room.members.withUnsafeBufferPointer { members in
+                members.withMemoryRebound(to: Unmanaged<Session>.self) { borrowed in
+                    guard room.otherFormatMembers > 0 else {
+                        deliveries &+= UInt64(room.members.count - 1)
+                        for member in borrowed where member.toOpaque() != skip {
+                            member._withUnsafeGuaranteedRef { $0.send(v1) }
+                        }
+                        return
+                    }
+                    let generation = nextFormatGeneration()
+                    for member in borrowed where member.toOpaque() != skip {
+                        member._withUnsafeGuaranteedRef { send(event, v1: v1, generation: generation, to: $0) }
+                    }
                 }
             }
         }
     }
 
-    /// Sends the same bytes once to every other member of every room `session` is in.
-    public func broadcastToRoomMates(of session: Session, _ lines: UnsafeRawBufferPointer) {
+    /// Sends an event once to every other member of every room `session` is in.
+    public func broadcastToRoomMates(of session: Session, _ event: ChatEvent) {
+        v1Line.reset()
+        V1Format.write(event, into: &v1Line)
         noticeGeneration &+= 1
         let generation = noticeGeneration
+        let formatGeneration = nextFormatGeneration()
         session.noticeStamp = generation
-        for membership in session.memberships {
-            for member in membership.room.members where member.noticeStamp != generation {
-                member.noticeStamp = generation
-                deliveries &+= 1
-                member.send(lines)
+        v1Line.withBytes { v1 in
+            for membership in session.memberships {
+                for member in membership.room.members where member.noticeStamp != generation {
+                    member.noticeStamp = generation
+                    send(event, v1: v1, generation: formatGeneration, to: member)
+                }
             }
         }
+    }
+
+    /// One recipient of a fan-out: v1 bytes as they are, any other format written the
+    /// first time this fan-out (`generation`) meets it.
+    @inline(__always)
+    private func send(_ event: ChatEvent, v1: UnsafeRawBufferPointer, generation: UInt64, to member: Session) {
+        let index = member.format.index
+        if index == 0 {
+            deliveries &+= 1
+            return member.send(v1)
+        }
+        if scratchGeneration[index] != generation {
+            scratchGeneration[index] = generation
+            scratch[index].reset()
+            formats[index].write(event, into: &scratch[index])
+        }
+        scratch[index].withBytes { lines in
+            guard !lines.isEmpty else { return }
+            deliveries &+= 1
+            member.send(lines)
+        }
+    }
+
+    private func nextFormatGeneration() -> UInt64 {
+        formatGeneration &+= 1
+        return formatGeneration
     }
 }

@@ -6,6 +6,9 @@ public final class Room {
     public internal(set) var members: [Session] = []
     /// The last messages said in the room, oldest first.
     public internal(set) var history: History
+    /// Members whose format is not protocol v1: while there are none, a fan-out
+    /// sends the same v1 bytes to every member without looking at formats.
+    public private(set) var otherFormatMembers = 0
 
     init(name: ChatName, historyLimit: Int) {
         self.name = name
@@ -15,6 +18,7 @@ public final class Room {
     func add(_ session: Session) {
         session.memberships.append(Membership(room: self, index: members.count))
         members.append(session)
+        if session.format != .v1 { otherFormatMembers += 1 }
     }
 
     /// Removes the session whose membership is at `membershipIndex` in its list.
@@ -27,5 +31,6 @@ public final class Room {
         }
         session.memberships.swapAt(membershipIndex, session.memberships.count - 1)
         session.memberships.removeLast()
+        if session.format != .v1 { otherFormatMembers -= 1 }
     }
 }

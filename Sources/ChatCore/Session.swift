@@ -21,11 +21,15 @@ open class Session {
     public internal(set) var isClosed = false
     /// The `--rate-limit` bucket, made on the first line when a limit is set.
     var rateBucket: TokenBucket?
+    /// Which of the registry's formats this session's lines are written in.
+    public let format: FormatID
 
-    public init() {}
+    public init(format: FormatID = .v1) {
+        self.format = format
+    }
 
-    /// Queues complete lines (each ending in LF) for the peer. The bytes are
-    /// valid only during the call: copy them.
+    /// Queues bytes for the peer, already in this session's format (complete lines,
+    /// each ending in LF, for protocol v1). The bytes are valid only during the call: copy them.
     open func send(_ lines: UnsafeRawBufferPointer) {
         preconditionFailure("a transport's Session subclass must override send(_:)")
     }

@@ -50,7 +50,7 @@ final class FramedInput {
     private func run(_ verdict: LineFramer.Verdict) {
         switch verdict {
         case .line(let length):
-            buffer.withUnsafeBytes {
+            _ = buffer.withUnsafeBytes {
                 client.dispatcher.handle(line: UnsafeRawBufferPointer(rebasing: $0[..<length]), from: client.session)
             }
         case .tooLong:

@@ -96,13 +96,13 @@ import Testing
         let room = registry.join(jane, roomNamed: try #require(ChatName("r")))
         _ = registry.join(zak, roomNamed: try #require(ChatName("r")))
         _ = registry.join(amy, roomNamed: try #require(ChatName("r")))
-        send("line\n") { registry.broadcast($0, in: room, except: jane) }
+        send("line") { registry.broadcast(.pong(token: $0), in: room, except: jane) }
         #expect(janeOut.lines.isEmpty)
-        #expect(zakOut.lines == ["line"])
-        #expect(amyOut.lines == ["line"])
+        #expect(zakOut.lines == ["pong,line"])
+        #expect(amyOut.lines == ["pong,line"])
         #expect(outsiderOut.lines.isEmpty)
-        send("direct\n") { registry.deliver($0, to: jane) }
-        #expect(janeOut.lines == ["direct"])
+        send("direct") { registry.deliver(.pong(token: $0), to: jane) }
+        #expect(janeOut.lines == ["pong,direct"])
     }
 
     @Test func roomMatesGetANoticeOncePerRecipient() throws {
@@ -115,14 +115,14 @@ import Testing
         _ = registry.join(amy, roomNamed: try #require(ChatName("c")))
         _ = registry.join(loner, roomNamed: try #require(ChatName("elsewhere")))
         for notice in ["first", "second"] {
-            send(notice + "\n") { registry.broadcastToRoomMates(of: jane, $0) }
+            send(notice) { registry.broadcastToRoomMates(of: jane, .pong(token: $0)) }
         }
         #expect(janeOut.lines.isEmpty)
-        #expect(zakOut.lines == ["first", "second"])
-        #expect(amyOut.lines == ["first", "second"])
+        #expect(zakOut.lines == ["pong,first", "pong,second"])
+        #expect(amyOut.lines == ["pong,first", "pong,second"])
         #expect(lonerOut.lines.isEmpty)
-        send("from amy\n") { registry.broadcastToRoomMates(of: amy, $0) }
-        #expect(janeOut.lines == ["from amy"])
-        #expect(zakOut.lines == ["first", "second", "from amy"])
+        send("from amy") { registry.broadcastToRoomMates(of: amy, .pong(token: $0)) }
+        #expect(janeOut.lines == ["pong,from amy"])
+        #expect(zakOut.lines == ["pong,first", "pong,second", "pong,from amy"])
     }
 }

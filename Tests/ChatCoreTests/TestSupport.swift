@@ -41,7 +41,7 @@ final class Client {
     func send(_ line: String) { send(bytes: Array(line.utf8)) }
 
     func send(bytes: [UInt8]) {
-        bytes.withUnsafeBytes { dispatcher.handle(line: $0, from: session) }
+        _ = bytes.withUnsafeBytes { dispatcher.handle(line: $0, from: session) }
     }
 
     /// Sends `line` and takes the lines it produced for this client; nothing
