@@ -24,11 +24,14 @@ let package = Package(
         .target(name: "LibeventKit", dependencies: ["CLibevent"]),
         // Protocol, names and registry: pure Swift, no libevent, tested without sockets.
         .target(name: "ChatCore"),
+        // The classic teaching chats' protocols, translated at the edge: pure Swift, no libevent.
+        .target(name: "ChatDialects", dependencies: ["ChatCore"]),
         // The libevent layer: event base, listener, connections, signals, timers.
         .target(
             name: "ChatServer",
             dependencies: [
                 "ChatCore",
+                "ChatDialects",
                 "CLibevent",
                 "LibeventKit",
                 .product(name: "Logging", package: "swift-log"),
@@ -48,6 +51,7 @@ let package = Package(
             dependencies: [
                 "ChatServer",
                 "ChatCore",
+                "ChatDialects",
                 "ChatCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -76,6 +80,7 @@ let package = Package(
         // What the black-box tests share: child processes, their output, free ports.
         .target(name: "ChatTestSupport", path: "Tests/ChatTestSupport"),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
+        .testTarget(name: "ChatDialectsTests", dependencies: ["ChatDialects", "ChatCore"]),
         .testTarget(name: "ChatCommandLineTests", dependencies: ["ChatCommandLine"]),
         .testTarget(name: "ChatLoadgenTests", dependencies: ["ChatLoadgen", "chat-loadgen", "chat-server", "ChatTestSupport"]),
         // Black-box tests: they start the chat-server executable and talk to it over TCP.

@@ -1,13 +1,14 @@
 import CLibevent
 import LibeventKit
 import ChatCore
+import ChatDialects
 import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The chat server: one event loop that owns the listener, every connection,
-/// and the registry.
+/// The chat server: one event loop that owns the listeners (protocol v1's and one per
+/// dialect that is on), every connection, and the registry.
 public final class ChatServer {
     public enum State: Equatable, Sendable {
         /// Bound, not yet running.
@@ -24,8 +25,10 @@ public final class ChatServer {
     public let configuration: ServerConfiguration
     let loop: EventLoop
     let dispatcher: Dispatcher
+    let dialects: Dialects
     let logger: Logger
     private var listener: Listener?
+    private var dialectListeners: [(dialect: Dialect, listener: Listener)] = []
     private var connections: [Int: Connection] = [:]
     private var nextConnectionID = 0
     private var signalWatchers: [SignalWatcher] = []
@@ -50,12 +53,18 @@ public final class ChatServer {
         let loop: EventLoop
         do { loop = try EventLoop() } catch { throw .libevent(error) }
         self.loop = loop
-        dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history), maxLine: configuration.maxLine,
-                                limits: configuration.limits, clock: { loop.cachedMillis })
-        let address: SocketAddress
-        do { address = try SocketAddress(host: configuration.host, port: configuration.port) } catch { throw .libevent(error) }
-        listener = try Listener(loop: loop, address: address, logger: logger) { [unowned self] socket in
-            self.accept(socket)
+        guard let room = ChatName(configuration.dialectRoom) else { throw .badDialectRoom(configuration.dialectRoom) }
+        dialects = Dialects(room: room, clock: { loop.cachedMillis })
+        dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history, otherFormats: dialects.formats),
+                                maxLine: configuration.maxLine, limits: configuration.limits, clock: { loop.cachedMillis })
+        listener = try Self.listen(loop: loop, host: configuration.host, port: configuration.port, logger: logger)
+        for dialect in Dialect.allCases {
+            guard let port = configuration.dialectPorts[dialect] else { continue }
+            dialectListeners.append((dialect, try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger)))
+        }
+        listener?.onAccept = { [unowned self] socket in self.accept(socket, dialect: nil) }
+        for (dialect, listener) in dialectListeners {
+            listener.onAccept = { [unowned self] socket in self.accept(socket, dialect: dialect) }
         }
         if let seconds = configuration.idleTimeout {
             var duration = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1e6))
@@ -65,6 +74,12 @@ public final class ChatServer {
         if let port = configuration.metricsPort {
             metrics = try MetricsEndpoint(server: self, host: configuration.host, port: port)
         }
+    }
+
+    private static func listen(loop: EventLoop, host: String, port: Int, logger: Logger) throws(ServerError) -> Listener {
+        let address: SocketAddress
+        do { address = try SocketAddress(host: host, port: port) } catch { throw .libevent(error) }
+        return try Listener(loop: loop, address: address, logger: logger)
     }
 
     /// The address the server listens on, as `host:port`.
@@ -85,6 +100,9 @@ public final class ChatServer {
         state = .running
         let descriptors = FileDescriptorLimit.raiseToHardLimit()
         logger.info("listening", metadata: ["address": "\(listeningAddress)", "max_fds": "\(descriptors)"])
+        for (dialect, listener) in dialectListeners {
+            logger.info("dialect listening", metadata: ["dialect": "\(dialect)", "address": "\(listener.address)"])
+        }
         if let metrics {
             logger.info("metrics listening", metadata: ["address": "\(metrics.address)", "paths": "/metrics /healthz"])
         }
@@ -121,6 +139,8 @@ public final class ChatServer {
         logger.info("draining", metadata: ["connections": "\(connections.count)"])
         listener?.close()
         listener = nil
+        for (_, listener) in dialectListeners { listener.close() }
+        dialectListeners.removeAll()
         for connection in Array(connections.values) {
             connection.close(saying: .shutdown, notifyRooms: false)
         }
@@ -133,27 +153,30 @@ public final class ChatServer {
         drainTimer = timer
     }
 
-    private func accept(_ socket: Int32) {
+    private func accept(_ socket: Int32, dialect: Dialect?) {
         if let limit = configuration.maxConnections, connections.count >= limit {
-            return refuse(socket)
+            return refuse(socket, format: dialect?.formatID ?? .v1)
         }
         var noDelay: Int32 = 1
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
         nextConnectionID += 1
-        guard let connection = Connection(socket: socket, id: nextConnectionID, server: self) else {
+        guard let connection = Connection(socket: socket, id: nextConnectionID, server: self, dialect: dialect) else {
             logger.error("cannot create a bufferevent, dropping the connection")
             close(socket)
             return
         }
         connections[connection.id] = connection
         counters.accepted += 1
-        logger.debug("connection opened", metadata: ["id": "\(connection.id)"])
+        logger.debug("connection opened", metadata: ["id": "\(connection.id)", "dialect": "\(dialect?.description ?? "v1")"])
+        connection.opened()
     }
 
-    /// One over `--max-connections`: `bye,server-full`, straight into the new socket's empty
-    /// send buffer (it always fits), then closed.
-    private func refuse(_ socket: Int32) {
-        ByeReason.serverFull.line.withUnsafeBytes { _ = Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    /// One over `--max-connections`: `bye,server-full` (in the port's dialect), straight into
+    /// the new socket's empty send buffer (it always fits), then closed.
+    private func refuse(_ socket: Int32, format: FormatID) {
+        dispatcher.registry.withLines(of: .bye(.serverFull), in: format) {
+            _ = Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+        }
         close(socket)
         logger.debug("connection refused: server full", metadata: ["connections": "\(connections.count)"])
     }

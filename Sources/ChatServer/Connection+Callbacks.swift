@@ -14,8 +14,13 @@ extension Connection {
         connection.readLines()
         if connection.state != .closed {
             connection.countedInput = evbuffer_get_length(bufferevent_get_input(connection.bufferevent))
+            connection.armQuietGap()
         }
         connection.finishIfFlushed()
+    }
+
+    static let quietGapCallback: event_callback_fn = { _, _, context in
+        Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue().quietGapPassed()
     }
 
     static let writeCallback: bufferevent_data_cb = { _, context in

@@ -28,7 +28,11 @@ extension Connection {
             guard end.pos >= 0 else {
                 let buffered = evbuffer_get_length(input)
                 let (discard, reply) = framer.overflow(buffered: buffered)
-                if reply { server.dispatcher.rejectLongLine(from: self) }
+                // Where a quiet gap can end a command, its answer waits for that end, so that
+                // a client that sends its next command on reading the answer is not cut off.
+                if reply {
+                    if quietGapTimer != nil { owesLineTooLong = true } else { server.dispatcher.rejectLongLine(from: self) }
+                }
                 if discard { evbuffer_drain(input, buffered) }
                 return
             }
@@ -51,11 +55,19 @@ extension Connection {
     private func handle(_ line: UnsafeRawBufferPointer) {
         switch framer.complete(length: line.count, lastByte: line.last) {
         case .line(let length):
-            server.dispatcher.handle(line: UnsafeRawBufferPointer(rebasing: line[..<length]), from: self)
+            let line = UnsafeRawBufferPointer(rebasing: line[..<length])
+            if let edge {
+                edge.received(line, from: self, chat: server.dispatcher)
+            } else {
+                server.dispatcher.handle(line: line, from: self)
+            }
         case .tooLong:
             server.dispatcher.rejectLongLine(from: self)
         case .skip:
-            break
+            if owesLineTooLong {
+                owesLineTooLong = false
+                server.dispatcher.rejectLongLine(from: self)
+            }
         }
     }
 
@@ -64,12 +76,40 @@ extension Connection {
         readLines()
         let input = bufferevent_get_input(bufferevent)!
         let remaining = evbuffer_get_length(input)
-        if state == .open && remaining > 0 {
+        if state == .open && (remaining > 0 || owesLineTooLong) {
             handle(UnsafeRawBufferPointer(start: evbuffer_pullup(input, remaining), count: remaining))
         }
         guard state == .open || state == .closing else { return }
         server.dispatcher.disconnect(self)
         closeAfterFlush()
+        finishIfFlushed()
+    }
+
+    /// After a read on a dialect whose commands need no newline: what is left without one
+    /// becomes a command once the client has been quiet for `--quiet-gap`; so does the end
+    /// of an over-long one that was being discarded.
+    func armQuietGap() {
+        guard let quietGapTimer else { return }
+        let buffered = evbuffer_get_length(bufferevent_get_input(bufferevent))
+        guard state == .open, buffered > 0 || framer.isDiscarding else {
+            event_del(quietGapTimer)
+            return
+        }
+        let gap = server.configuration.quietGap
+        var delay = timeval(tv_sec: Int(gap), tv_usec: Int((gap - gap.rounded(.down)) * 1e6))
+        event_add(quietGapTimer, &delay)
+    }
+
+    /// The quiet gap passed: everything buffered is one command.
+    func quietGapPassed() {
+        guard state == .open else { return }
+        let input = bufferevent_get_input(bufferevent)!
+        let buffered = evbuffer_get_length(input)
+        guard buffered > 0 || framer.isDiscarding else { return }
+        handle(UnsafeRawBufferPointer(start: evbuffer_pullup(input, buffered), count: buffered))
+        guard state != .closed else { return }
+        evbuffer_drain(input, buffered)
+        countedInput = 0
         finishIfFlushed()
     }
 

@@ -1,14 +1,21 @@
 import CLibevent
 import ChatCore
+import ChatDialects
 import LibeventKit
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One client's socket on a bufferevent: the libevent transport's ``Session``.
+/// One client's socket on a bufferevent: the libevent transport's ``Session``, with the
+/// lifecycle every port shares (open, condemned, closing, lingering, closed) and the limits.
 ///
-/// The bufferevent's callbacks carry this object as an unretained pointer;
-/// the server's connection table keeps it alive until ``finish()``.
+/// A protocol v1 connection hands its lines straight to the dispatcher; a dialect's
+/// connection hands its messages to its ``DialectEdge``, and its events are written in
+/// that dialect's format.
+///
+/// The bufferevent's callbacks (and the quiet-gap timer's) carry this object as an
+/// unretained pointer; the server's connection table keeps it alive until ``finish()``,
+/// which frees both before the table lets go.
 final class Connection: Session {
     enum State {
         /// Reading and handling lines.
@@ -34,8 +41,14 @@ final class Connection: Session {
     /// Input bytes already counted: those left in the buffer after the last read.
     var countedInput = 0
     private let maxPending: Int
+    /// The dialect's translation, or nil for protocol v1.
+    let edge: (any DialectEdge)?
+    /// Fires after a quiet gap in the input of a dialect whose commands need no newline.
+    var quietGapTimer: OpaquePointer?
+    /// An over-long command without a newline is being discarded; its answer is due when it ends.
+    var owesLineTooLong = false
 
-    init?(socket: Int32, id: Int, server: ChatServer) {
+    init?(socket: Int32, id: Int, server: ChatServer, dialect: Dialect?) {
         guard let bufferevent = bufferevent_socket_new(server.loop.base, socket, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)) else {
             return nil
         }
@@ -45,7 +58,17 @@ final class Connection: Session {
         self.output = bufferevent_get_output(bufferevent)
         self.framer = LineFramer(maxLine: server.dispatcher.maxLine)
         self.maxPending = server.configuration.maxPending ?? .max
-        super.init()
+        if let dialect {
+            let peer = SocketAddress(peerOf: socket)
+            edge = server.dialects.makeEdge(dialect, host: peer.host, port: peer.port)
+        } else {
+            edge = nil
+        }
+        super.init(format: dialect?.formatID ?? .v1)
+        if dialect?.framing == .lineOrQuietGap {
+            quietGapTimer = event_new(server.loop.base, -1, 0, Connection.quietGapCallback,
+                                      Unmanaged.passUnretained(self).toOpaque())
+        }
         bufferevent_set_max_single_read(bufferevent, Self.maxSingleRead)
         bufferevent_set_max_single_write(bufferevent, 65536)
         // Lines are handled as they arrive, so input holds at most a partial line and one read:
@@ -58,6 +81,12 @@ final class Connection: Session {
     }
 
     static let maxSingleRead = 65536
+
+    /// In the server's table now: a dialect's edge may greet, register and join.
+    func opened() {
+        edge?.opened(self, chat: server.dispatcher)
+        finishIfFlushed()
+    }
 
     // MARK: Session
 
@@ -83,7 +112,7 @@ final class Connection: Session {
     func close(saying reason: ByeReason, notifyRooms: Bool) {
         guard state == .open || state == .condemned else { return }
         server.dispatcher.disconnect(self, notify: notifyRooms)
-        reason.line.withUnsafeBytes { bye in
+        server.dispatcher.registry.withLines(of: .bye(reason), in: format) { bye in
             if evbuffer_get_length(output) + bye.count <= maxPending { evbuffer_add(output, bye.baseAddress, bye.count) }
         }
         closeAfterFlush()
@@ -102,6 +131,8 @@ final class Connection: Session {
         guard state != .closed else { return }
         state = .closed
         server.dispatcher.disconnect(self)
+        if let quietGapTimer { event_free(quietGapTimer) }
+        quietGapTimer = nil
         bufferevent_free(bufferevent)
         server.connectionFinished(self)
     }

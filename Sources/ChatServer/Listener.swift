@@ -9,7 +9,8 @@ import Glibc
 /// memory it pauses and retries shortly, so the loop neither spins nor floods the log.
 final class Listener {
     private var listener: OpaquePointer?
-    private let onAccept: (Int32) -> Void
+    /// Takes each accepted socket; until it is set, accepted sockets are closed.
+    var onAccept: (Int32) -> Void = { socket in _ = Glibc.close(socket) }
     private let logger: Logger
     private var retryTimer: EventTimer?
     /// Set from a failed accept until the next successful one, so a long outage logs once.
@@ -19,9 +20,7 @@ final class Listener {
     /// How long accepting pauses after a resource error such as EMFILE.
     static let retryDelay = 0.1
 
-    init(loop: EventLoop, address requested: SocketAddress, logger: Logger,
-         onAccept: @escaping (Int32) -> Void) throws(ServerError) {
-        self.onAccept = onAccept
+    init(loop: EventLoop, address requested: SocketAddress, logger: Logger) throws(ServerError) {
         self.logger = logger
         let flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED
         let bound = requested.withSockaddr { sockaddr, length in

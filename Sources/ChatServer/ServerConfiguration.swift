@@ -1,4 +1,5 @@
 import ChatCore
+import ChatDialects
 
 /// Everything the server needs to know at start, with protocol v1's defaults.
 public struct ServerConfiguration: Sendable {
@@ -27,6 +28,13 @@ public struct ServerConfiguration: Sendable {
     public var statsInterval = 10.0
     /// The HTTP port for `/metrics` and `/healthz` on ``host``; nil turns them off, 0 picks a free port.
     public var metricsPort: Int?
+    /// The port of each classic dialect that is on, on ``host``; 0 picks a free port.
+    public var dialectPorts: [Dialect: Int] = [:]
+    /// The room that chat-room and telnet users are in, shared with v1 users.
+    public var dialectRoom = "lobby"
+    /// Seconds of quiet after which a classic or chat-room client's bytes without a
+    /// newline count as one command (those clients send no newline).
+    public var quietGap = 0.025
 
     public init() {}
 }

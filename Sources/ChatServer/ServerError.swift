@@ -4,11 +4,14 @@ import LibeventKit
 public enum ServerError: Error, Equatable, CustomStringConvertible {
     case libevent(LibeventError)
     case cannotListen(address: String, reason: String)
+    /// `--dialect-room` breaks the name rules.
+    case badDialectRoom(String)
 
     public var description: String {
         switch self {
         case .libevent(let error): error.description
         case .cannotListen(let address, let reason): "cannot listen on \(address): \(reason)"
+        case .badDialectRoom(let room): "--dialect-room \(room) is not a room name (1 to 32 of A-Z a-z 0-9 _ - .)"
         }
     }
 }

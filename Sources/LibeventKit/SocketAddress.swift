@@ -30,6 +30,14 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The address of a connected socket's peer.
+    public init(peerOf socket: Int32) {
+        length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getpeername(socket, $0, &length) }
+        }
+    }
+
     /// The port in host byte order.
     public var port: Int {
         withUnsafeBytes(of: storage) { raw in
@@ -37,16 +45,20 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         }
     }
 
-    /// `host:port`, with brackets around an IPv6 host.
-    public var description: String {
+    /// The host as a numeric literal, without brackets.
+    public var host: String {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         let family = Int32(storage.ss_family)
         withUnsafeBytes(of: storage) { raw in
             let offset = family == AF_INET6 ? 8 : 4  // sin6_addr / sin_addr
             _ = inet_ntop(family, raw.baseAddress! + offset, &text, socklen_t(text.count))
         }
-        let host = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// `host:port`, with brackets around an IPv6 host.
+    public var description: String {
+        Int32(storage.ss_family) == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
     public func withSockaddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {

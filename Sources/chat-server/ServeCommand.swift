@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChatCommandLine
 import ChatCore
+import ChatDialects
 import ChatServer
 import Logging
 #if canImport(Glibc)
@@ -22,6 +23,12 @@ struct ServeCommand: ParsableCommand {
             Try it: chat-server --port 7420, then in two terminals: nc localhost 7420, and type \
             register,<name> in each.
 
+            The classic teaching chats' own clients work on ports of their own, off unless given: \
+            --classic-port (register, list,friends, chat,<name>; commands need no newline), \
+            --nickname-port (the chat room that asks GET_NAME) and --telnet-port (plain lines, /nick, \
+            /quit, time stamps). Chat-room and telnet users are members of --dialect-room, where protocol \
+            v1 users meet them. See docs/protocol.md, "Classic dialects".
+
             chat-server probe [--host H] [--port P] [--timeout S] checks that a server answers a ping \
             (exit 0) or not (exit 1): a container HEALTHCHECK without curl or nc.
             """
@@ -30,7 +37,8 @@ struct ServeCommand: ParsableCommand {
     /// The flags that also come from `CHAT_*` variables.
     static let environmentFlags = ["--host", "--port", "--max-line", "--history", "--max-connections", "--idle-timeout",
                                    "--max-pending", "--rate-limit", "--rate-burst", "--max-rooms-per-user", "--max-rooms",
-                                   "--drain-timeout", "--stats-interval", "--metrics-port", "--log-level", "--log-format"]
+                                   "--drain-timeout", "--stats-interval", "--metrics-port", "--classic-port", "--nickname-port",
+                                   "--telnet-port", "--dialect-room", "--quiet-gap", "--log-level", "--log-format"]
 
     @Option(help: "The address to listen on: a host name, IPv4 or IPv6 literal (CHAT_HOST).")
     var host = ServerConfiguration().host
@@ -74,6 +82,21 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "HTTP port for GET /metrics (Prometheus) and GET /healthz on --host; 0 turns them off (CHAT_METRICS_PORT).")
     var metricsPort = 0
 
+    @Option(help: "Port for the classic register/list/chat clients, which send no newline; off unless given, 0 picks a free one (CHAT_CLASSIC_PORT).")
+    var classicPort: Int?
+
+    @Option(help: "Port for the chat-room clients that answer GET_NAME; off unless given, 0 picks a free one (CHAT_NICKNAME_PORT).")
+    var nicknamePort: Int?
+
+    @Option(help: "Port for telnet users: plain lines, /nick, /quit, time stamps; off unless given, 0 picks a free one (CHAT_TELNET_PORT).")
+    var telnetPort: Int?
+
+    @Option(help: "The room chat-room and telnet users are in, shared with protocol v1 users (CHAT_DIALECT_ROOM).")
+    var dialectRoom = ServerConfiguration().dialectRoom
+
+    @Option(help: "Seconds of quiet after which a classic or chat-room client's bytes without a newline are one command (CHAT_QUIET_GAP).")
+    var quietGap = ServerConfiguration().quietGap
+
     @Option(help: "The lowest level logged: trace, debug, info, notice, warning, error, critical (CHAT_LOG_LEVEL).")
     var logLevel = Logger.Level.info
 
@@ -94,6 +117,14 @@ struct ServeCommand: ParsableCommand {
         guard rateBurst >= 1 else { throw ValidationError("--rate-burst must be at least 1, not \(rateBurst)") }
         guard statsInterval >= 0 else { throw ValidationError("--stats-interval must be 0 or more") }
         guard (0...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0 to 65535, not \(metricsPort)") }
+        for (flag, value) in [("--classic-port", classicPort), ("--nickname-port", nicknamePort), ("--telnet-port", telnetPort)] {
+            guard let value, !(0...65535).contains(value) else { continue }
+            throw ValidationError("\(flag) must be 0 to 65535, not \(value)")
+        }
+        guard ChatName(dialectRoom) != nil else {
+            throw ValidationError("--dialect-room must be 1 to 32 of A-Z a-z 0-9 _ - ., not \(dialectRoom.debugDescription)")
+        }
+        guard quietGap > 0, quietGap <= 10 else { throw ValidationError("--quiet-gap must be more than 0 and at most 10 seconds") }
     }
 
     func run() throws {
@@ -114,6 +145,11 @@ struct ServeCommand: ParsableCommand {
         configuration.limits.maxRooms = maxRooms == 0 ? nil : maxRooms
         configuration.statsInterval = statsInterval
         configuration.metricsPort = metricsPort == 0 ? nil : metricsPort
+        configuration.dialectPorts[.classic] = classicPort
+        configuration.dialectPorts[.nickname] = nicknamePort
+        configuration.dialectPorts[.telnet] = telnetPort
+        configuration.dialectRoom = dialectRoom
+        configuration.quietGap = quietGap
         do {
             let server = try ChatServer(configuration: configuration, logger: logger)
             try server.run()

@@ -25,12 +25,15 @@ public final class ChildProcess {
     public let stdout = OutputCollector()
     public let stderr = OutputCollector()
     private let exit = ExitWaiter()
+    /// The child's standard input, when it was started with `input: true`.
+    private let input: Pipe?
 
     /// Launches `executable` (a path, or a name in the build directory) with `arguments`,
     /// and `environment` over the runner's own with every `CHAT_*` variable removed.
-    /// A `launcher` (such as `prlimit --nofile=24`) runs the executable for it.
+    /// A `launcher` (such as `prlimit --nofile=24`) runs the executable for it. With `input`,
+    /// its standard input is a pipe that ``write(_:)`` feeds; otherwise /dev/null.
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                launcher: [String] = []) throws {
+                launcher: [String] = [], input: Bool = false) throws {
         let path = executable.contains("/") ? executable : Self.buildDirectory.appendingPathComponent(executable).path
         let command = launcher + [path] + arguments
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CHAT_") }
@@ -38,7 +41,8 @@ public final class ChildProcess {
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         process.environment = merged
-        process.standardInput = FileHandle.nullDevice
+        self.input = input ? Pipe() : nil
+        process.standardInput = self.input ?? FileHandle.nullDevice
         let outPipe = Pipe(), errPipe = Pipe()
         process.standardOutput = outPipe
         process.standardError = errPipe
@@ -50,6 +54,12 @@ public final class ChildProcess {
     }
 
     deinit { kill() }
+
+    /// Writes `text` to the child's standard input (started with `input: true`).
+    public func write(_ text: String) throws {
+        guard let input else { throw TestFailure("the child was started without an input pipe") }
+        try input.fileHandleForWriting.write(contentsOf: Array(text.utf8))
+    }
 
     /// Sends a signal, if the process still runs.
     public func signal(_ number: Int32) {

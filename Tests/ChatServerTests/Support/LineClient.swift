@@ -34,6 +34,13 @@ final class LineClient {
     private var buffer: [UInt8] = []
     private var syncCount = 0
 
+    /// Everything that arrives until the server closes, as text, whatever its line ends.
+    func readAllToEOF() throws -> String {
+        while try fill() {}
+        defer { buffer.removeAll() }
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
     /// Connects to 127.0.0.1:`port`; a small `receiveBuffer` makes a client that does not
     /// read back up the server's output quickly.
     init(port: UInt16, receiveBuffer: Int32? = nil) throws {
@@ -102,6 +109,21 @@ final class LineClient {
             }
             guard try fill() else { throw Failure.closed(received: String(decoding: buffer, as: UTF8.self)) }
         }
+    }
+
+    /// The next `count` bytes as text, line ends and all: for dialects whose answers have none.
+    func readText(bytes count: Int) throws -> String {
+        while buffer.count < count {
+            guard try fill() else { throw Failure.closed(received: String(decoding: buffer, as: UTF8.self)) }
+        }
+        defer { buffer.removeSubrange(..<count) }
+        return String(decoding: buffer[..<count], as: UTF8.self)
+    }
+
+    /// Reads exactly the bytes of `expected` and expects them to be those.
+    func expect(text expected: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let text = try readText(bytes: expected.utf8.count)
+        #expect(text == expected, sourceLocation: sourceLocation)
     }
 
     /// The next `count` lines.

@@ -1,0 +1,62 @@
+import ChatCore
+
+/// The threaded server for `telnet` users: a newcomer is named after its address
+/// (`<host>_<port>` through ``NameMapping``, such as `127.0.0.1_54321`), is in the
+/// dialect room at once, and gets the room's history, then its own `has joined`.
+/// `/nick <name>` renames, `/quit [text]` leaves, anything else is a message to the
+/// room, shown to its sender too, as that server showed every message to everyone.
+public final class TelnetEdge: DialectEdge {
+    private let room: ChatName
+    private let initialName: String
+    private let format: TelnetFormat
+    private var command = CommandBuilder()
+
+    /// - Parameters:
+    ///   - host: the peer's numeric address.
+    ///   - format: the telnet format the registry writes this session's events in.
+    public init(room: ChatName, host: String, port: Int, format: TelnetFormat) {
+        self.room = room
+        self.initialName = "\(host)_\(port)"
+        self.format = format
+    }
+
+    public func opened(_ session: Session, chat: Dispatcher) {
+        guard let name = NameMapping.map(initialName) else {
+            session.send { line in
+                line.append("*** ")
+                var given = initialName
+                given.withUTF8 { PlainWords.appendUnusableName(UnsafeRawBufferPointer($0), to: &line) }
+                line.append("\r\n")
+            }
+            return session.close(chat: chat)
+        }
+        // A name that is taken is answered by the dispatcher, in this dialect's words.
+        guard name.withField({ command.run("register", $0, from: session, chat: chat) }) else {
+            return session.close(chat: chat)
+        }
+        guard room.withField({ command.run("join", $0, from: session, chat: chat) }) else { return }
+        session.send { format.write(.memberJoined(room: room, name: name), into: &$0) }
+    }
+
+    public func received(_ message: UnsafeRawBufferPointer, from session: Session, chat: Dispatcher) {
+        if hasPrefix(message, "/nick") {
+            let given = trimmed(dropFirst(message, 5))
+            guard !given.isEmpty else { return }  // as that server did: no name, no change
+            guard let name = NameMapping.map(given) else {
+                return session.send { line in
+                    line.append("*** ")
+                    PlainWords.appendUnusableName(given, to: &line)
+                    line.append("\r\n")
+                }
+            }
+            _ = name.withField { command.run("nick", $0, from: session, chat: chat) }
+        } else if hasPrefix(message, "/quit") {
+            let text = trimmed(dropFirst(message, 5))
+            if text.isEmpty { command.run("quit", from: session, chat: chat) } else { command.run("quit", [text], from: session, chat: chat) }
+        } else if !trimmed(message).isEmpty {
+            guard room.withBytes({ command.run("say", [$0, message], from: session, chat: chat) }),
+                  let name = session.name else { return }
+            session.send { format.write(.say(room: room, from: name, text: message), into: &$0) }
+        }
+    }
+}
