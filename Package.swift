@@ -53,6 +53,7 @@ let package = Package(
                 "ChatCore",
                 "ChatDialects",
                 "ChatCommandLine",
+                "LibeventKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -5,6 +5,10 @@ public enum ByeReason: String, CaseIterable, Sendable {
     case idleTimeout = "idle-timeout"
     case serverFull = "server-full"
     case slowConsumer = "slow-consumer"
+    /// This server's addition: one more connection from an address that has `--max-connections-per-address`.
+    case tooManyConnections = "too-many-connections"
+    /// This server's addition: no `register` within `--registration-timeout` seconds.
+    case registrationTimeout = "registration-timeout"
 
     /// The complete `bye,<reason>\n` line.
     public var line: [UInt8] { Array("bye,\(rawValue)\n".utf8) }

@@ -49,6 +49,8 @@ enum PlainWords {
         case .idleTimeout: line.append("Disconnected: nothing received for too long.")
         case .serverFull: line.append("Server full: try again later.")
         case .slowConsumer: line.append("Disconnected: messages were not being read.")
+        case .tooManyConnections: line.append("Too many connections from your address.")
+        case .registrationTimeout: line.append("Disconnected: no name given in time.")
         }
         return true
     }

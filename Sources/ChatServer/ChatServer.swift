@@ -30,6 +30,8 @@ public final class ChatServer {
     private var listener: Listener?
     private var dialectListeners: [(dialect: Dialect, listener: Listener)] = []
     private var connections: [Int: Connection] = [:]
+    /// Open connections by peer address, for `--max-connections-per-address` (exempt addresses are not counted).
+    private var connectionsByAddress: [[UInt8]: Int] = [:]
     private var nextConnectionID = 0
     private var signalWatchers: [SignalWatcher] = []
     private var drainTimer: EventTimer?
@@ -41,6 +43,8 @@ public final class ChatServer {
     /// libevent's common timeout for `--idle-timeout`: one queue for every connection's
     /// identical timer, so 10,000 idle timers cost O(1) each.
     private(set) var idleTimeout: UnsafePointer<timeval>?
+    /// libevent's common timeout for `--registration-timeout`, shared the same way.
+    private(set) var registrationTimeout: UnsafePointer<timeval>?
     /// Connections over `--max-pending`, dropped once the current callback is done.
     private var slowConsumers: [Connection] = []
     private var slowConsumerReaper: EventTimer?
@@ -69,6 +73,10 @@ public final class ChatServer {
         if let seconds = configuration.idleTimeout {
             var duration = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1e6))
             idleTimeout = event_base_init_common_timeout(loop.base, &duration)
+        }
+        if let seconds = configuration.registrationTimeout {
+            var duration = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1e6))
+            registrationTimeout = event_base_init_common_timeout(loop.base, &duration)
         }
         slowConsumerReaper = EventTimer(loop: loop) { [unowned self] in self.reapSlowConsumers() }
         if let port = configuration.metricsPort {
@@ -154,31 +162,41 @@ public final class ChatServer {
     }
 
     private func accept(_ socket: Int32, dialect: Dialect?) {
+        let format = dialect?.formatID ?? .v1
         if let limit = configuration.maxConnections, connections.count >= limit {
-            return refuse(socket, format: dialect?.formatID ?? .v1)
+            return refuse(socket, saying: .serverFull, format: format)
+        }
+        let address = SocketAddress(peerOf: socket).addressBytes
+        let counted = configuration.maxConnectionsPerAddress != nil
+            && !configuration.exemptAddresses.contains { $0.contains(address) }
+        if counted, let limit = configuration.maxConnectionsPerAddress, connectionsByAddress[address, default: 0] >= limit {
+            return refuse(socket, saying: .tooManyConnections, format: format)
         }
         var noDelay: Int32 = 1
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
         nextConnectionID += 1
-        guard let connection = Connection(socket: socket, id: nextConnectionID, server: self, dialect: dialect) else {
+        guard let connection = Connection(socket: socket, id: nextConnectionID, server: self, dialect: dialect,
+                                          countedAddress: counted ? address : nil) else {
             logger.error("cannot create a bufferevent, dropping the connection")
             close(socket)
             return
         }
         connections[connection.id] = connection
+        if counted { connectionsByAddress[address, default: 0] += 1 }
         counters.accepted += 1
         logger.debug("connection opened", metadata: ["id": "\(connection.id)", "dialect": "\(dialect?.description ?? "v1")"])
         connection.opened()
     }
 
-    /// One over `--max-connections`: `bye,server-full` (in the port's dialect), straight into
-    /// the new socket's empty send buffer (it always fits), then closed.
-    private func refuse(_ socket: Int32, format: FormatID) {
-        dispatcher.registry.withLines(of: .bye(.serverFull), in: format) {
+    /// One over `--max-connections` or `--max-connections-per-address`: `bye,<reason>` (in the
+    /// port's dialect), straight into the new socket's empty send buffer (it always fits), then closed.
+    private func refuse(_ socket: Int32, saying reason: ByeReason, format: FormatID) {
+        dispatcher.registry.withLines(of: .bye(reason), in: format) {
             _ = Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
         }
         close(socket)
-        logger.debug("connection refused: server full", metadata: ["connections": "\(connections.count)"])
+        counters.refused[reason, default: 0] += 1
+        logger.debug("connection refused", metadata: ["reason": "\(reason.rawValue)", "connections": "\(connections.count)"])
     }
 
     /// Queues a connection over `--max-pending` to be dropped after the current callback:
@@ -201,6 +219,10 @@ public final class ChatServer {
     /// Called by a connection once its bufferevent is freed.
     func connectionFinished(_ connection: Connection) {
         connections[connection.id] = nil
+        if let address = connection.countedAddress {
+            let remaining = connectionsByAddress[address, default: 1] - 1
+            connectionsByAddress[address] = remaining > 0 ? remaining : nil
+        }
         logger.debug("connection closed", metadata: ["id": "\(connection.id)"])
         if state == .draining && connections.isEmpty { loop.stop() }
     }

@@ -19,6 +19,10 @@ extension Connection {
         connection.finishIfFlushed()
     }
 
+    static let registrationCallback: event_callback_fn = { _, _, context in
+        Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue().registrationTimePassed()
+    }
+
     static let quietGapCallback: event_callback_fn = { _, _, context in
         Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue().quietGapPassed()
     }

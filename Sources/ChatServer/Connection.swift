@@ -48,7 +48,12 @@ final class Connection: Session {
     /// An over-long command without a newline is being discarded; its answer is due when it ends.
     var owesLineTooLong = false
 
-    init?(socket: Int32, id: Int, server: ChatServer, dialect: Dialect?) {
+    /// The peer's address when `--max-connections-per-address` counts it.
+    let countedAddress: [UInt8]?
+    /// Fires once, `--registration-timeout` after the accept.
+    private var registrationTimer: OpaquePointer?
+
+    init?(socket: Int32, id: Int, server: ChatServer, dialect: Dialect?, countedAddress: [UInt8]?) {
         guard let bufferevent = bufferevent_socket_new(server.loop.base, socket, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)) else {
             return nil
         }
@@ -58,6 +63,7 @@ final class Connection: Session {
         self.output = bufferevent_get_output(bufferevent)
         self.framer = LineFramer(maxLine: server.dispatcher.maxLine)
         self.maxPending = server.configuration.maxPending ?? .max
+        self.countedAddress = countedAddress
         if let dialect {
             let peer = SocketAddress(peerOf: socket)
             edge = server.dialects.makeEdge(dialect, host: peer.host, port: peer.port)
@@ -78,6 +84,18 @@ final class Connection: Session {
         bufferevent_setcb(bufferevent, Connection.readCallback, Connection.writeCallback, Connection.eventCallback,
                           Unmanaged.passUnretained(self).toOpaque())
         bufferevent_enable(bufferevent, Int16(EV_READ | EV_WRITE))
+        if let timeout = server.registrationTimeout {
+            registrationTimer = event_new(server.loop.base, -1, 0, Connection.registrationCallback,
+                                          Unmanaged.passUnretained(self).toOpaque())
+            event_add(registrationTimer, timeout)
+        }
+    }
+
+    /// `--registration-timeout` after the accept: a connection still without a name is closed.
+    func registrationTimePassed() {
+        guard state == .open, name == nil else { return }
+        server.counters.registrationTimeouts += 1
+        close(saying: .registrationTimeout, notifyRooms: false)
     }
 
     static let maxSingleRead = 65536
@@ -133,6 +151,8 @@ final class Connection: Session {
         server.dispatcher.disconnect(self)
         if let quietGapTimer { event_free(quietGapTimer) }
         quietGapTimer = nil
+        if let registrationTimer { event_free(registrationTimer) }
+        registrationTimer = nil
         bufferevent_free(bufferevent)
         server.connectionFinished(self)
     }

@@ -8,8 +8,9 @@ import Prometheus
 final class PrometheusExport {
     private let registry = PrometheusCollectorRegistry()
     private let connections, users, rooms, loopLag, residentMemory, draining: Gauge
-    private let commands, deliveries, bytesIn, bytesOut, accepted, slowConsumerDrops: Counter
+    private let commands, deliveries, bytesIn, bytesOut, accepted, slowConsumerDrops, registrationTimeouts: Counter
     private let errors: [ErrorCode: Counter]
+    private let refused: [ByeReason: Counter]
 
     init() {
         let registry = self.registry
@@ -34,6 +35,13 @@ final class PrometheusExport {
         bytesOut = counter("sent_bytes", "total", "Bytes queued for clients.")
         accepted = counter("connections_accepted", "total", "Connections accepted.")
         slowConsumerDrops = counter("slow_consumer_drops", "total", "Connections dropped for not reading their output.")
+        registrationTimeouts = counter("registration_timeouts", "total", "Connections closed for not registering in time.")
+        var refused: [ByeReason: Counter] = [:]
+        for reason in [ByeReason.serverFull, .tooManyConnections] {
+            refused[reason] = counter("connections_refused", "total", "Connections closed on accept, by the bye reason they got.",
+                                      labels: [("reason", reason.rawValue)])
+        }
+        self.refused = refused
         var errors: [ErrorCode: Counter] = [:]
         for code in ErrorCode.allCases {
             errors[code] = counter("errors", "total", "Error replies sent, by code.", labels: [("code", code.rawValue)])
@@ -55,6 +63,8 @@ final class PrometheusExport {
         Self.set(bytesOut, stats.transport.bytesOut)
         Self.set(accepted, stats.transport.accepted)
         Self.set(slowConsumerDrops, stats.transport.slowConsumerDrops)
+        Self.set(registrationTimeouts, stats.transport.registrationTimeouts)
+        for (reason, counter) in refused { Self.set(counter, stats.transport.refused[reason] ?? 0) }
         for (code, counter) in errors { Self.set(counter, stats.errors[code] ?? 0) }
         var text: [UInt8] = []
         registry.emit(into: &text)

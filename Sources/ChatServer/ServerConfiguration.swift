@@ -1,5 +1,6 @@
 import ChatCore
 import ChatDialects
+import LibeventKit
 
 /// Everything the server needs to know at start, with protocol v1's defaults.
 public struct ServerConfiguration: Sendable {
@@ -20,6 +21,12 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int? = 10_000
     /// Seconds without a byte from a client before `bye,idle-timeout`. nil: no limit.
     public var idleTimeout: Double? = 300
+    /// Connections served at once from one address; one more gets `bye,too-many-connections`. nil: no limit.
+    public var maxConnectionsPerAddress: Int? = 100
+    /// Addresses that ``maxConnectionsPerAddress`` does not count (load tests, a reverse proxy on the host).
+    public var exemptAddresses: [AddressRange] = AddressRange.loopback
+    /// Seconds a connection may go without registering before `bye,registration-timeout`. nil: no limit.
+    public var registrationTimeout: Double? = 30
     /// Output bytes queued for one client before it is dropped with `bye,slow-consumer`. nil: no limit.
     public var maxPending: Int? = 4 << 20
     /// Rate limit and room limits, enforced by the dispatcher.

@@ -1,3 +1,5 @@
+import ChatCore
+
 /// Totals the libevent layer keeps since start, beside the dispatcher's and registry's.
 struct TransportCounters {
     var bytesIn: UInt64 = 0
@@ -5,4 +7,7 @@ struct TransportCounters {
     var bytesOut: UInt64 = 0
     var accepted: UInt64 = 0
     var slowConsumerDrops: UInt64 = 0
+    /// Connections closed at once on accept, by the reason they were told.
+    var refused: [ByeReason: UInt64] = [:]
+    var registrationTimeouts: UInt64 = 0
 }

@@ -3,6 +3,7 @@ import ChatCommandLine
 import ChatCore
 import ChatDialects
 import ChatServer
+import LibeventKit
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -36,7 +37,8 @@ struct ServeCommand: ParsableCommand {
 
     /// The flags that also come from `CHAT_*` variables.
     static let environmentFlags = ["--host", "--port", "--max-line", "--history", "--max-connections", "--idle-timeout",
-                                   "--max-pending", "--rate-limit", "--rate-burst", "--max-rooms-per-user", "--max-rooms",
+                                   "--max-pending", "--max-connections-per-address", "--exempt-addresses",
+                                   "--registration-timeout", "--rate-limit", "--rate-burst", "--max-rooms-per-user", "--max-rooms",
                                    "--drain-timeout", "--stats-interval", "--metrics-port", "--classic-port", "--nickname-port",
                                    "--telnet-port", "--dialect-room", "--quiet-gap", "--log-level", "--log-format"]
 
@@ -54,6 +56,15 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "Connections served at once; one more gets bye,server-full and is closed. 0: no limit (CHAT_MAX_CONNECTIONS).")
     var maxConnections = ServerConfiguration().maxConnections ?? 0
+
+    @Option(help: "Connections served at once from one address; one more gets bye,too-many-connections. 0: no limit (CHAT_MAX_CONNECTIONS_PER_ADDRESS).")
+    var maxConnectionsPerAddress = ServerConfiguration().maxConnectionsPerAddress ?? 0
+
+    @Option(help: "Comma-separated CIDR blocks that --max-connections-per-address does not count; none: count every address (CHAT_EXEMPT_ADDRESSES).")
+    var exemptAddresses = ServerConfiguration().exemptAddresses.map(\.description).joined(separator: ",")
+
+    @Option(help: "Seconds a connection may stay unregistered before bye,registration-timeout. 0: no limit (CHAT_REGISTRATION_TIMEOUT).")
+    var registrationTimeout = ServerConfiguration().registrationTimeout ?? 0
 
     @Option(help: "Seconds without a byte from a client before bye,idle-timeout. 0: never (CHAT_IDLE_TIMEOUT).")
     var idleTimeout = ServerConfiguration().idleTimeout ?? 0
@@ -112,6 +123,9 @@ struct ServeCommand: ParsableCommand {
                               ("--max-rooms-per-user", maxRoomsPerUser), ("--max-rooms", maxRooms)] where value < 0 {
             throw ValidationError("\(flag) must be 0 or more, not \(value)")
         }
+        guard maxConnectionsPerAddress >= 0 else { throw ValidationError("--max-connections-per-address must be 0 or more") }
+        guard registrationTimeout >= 0 else { throw ValidationError("--registration-timeout must be 0 or more") }
+        _ = try parsedExemptAddresses()
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more") }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 or more") }
         guard rateBurst >= 1 else { throw ValidationError("--rate-burst must be at least 1, not \(rateBurst)") }
@@ -127,6 +141,18 @@ struct ServeCommand: ParsableCommand {
         guard quietGap > 0, quietGap <= 10 else { throw ValidationError("--quiet-gap must be more than 0 and at most 10 seconds") }
     }
 
+    /// `--exempt-addresses` as ranges: `none` or an empty value is none.
+    func parsedExemptAddresses() throws -> [AddressRange] {
+        let blocks = exemptAddresses.split(separator: ",").map { String($0.filter { $0 != " " }) }.filter { !$0.isEmpty }
+        guard blocks != ["none"] else { return [] }
+        return try blocks.map { block in
+            guard let range = AddressRange(block) else {
+                throw ValidationError("--exempt-addresses: \(block.debugDescription) is not an address or CIDR block")
+            }
+            return range
+        }
+    }
+
     func run() throws {
         ChatLogHandler.bootstrap(format: logFormat, level: logLevel)
         let logger = Logger(label: "chat-server")
@@ -139,6 +165,9 @@ struct ServeCommand: ParsableCommand {
         configuration.maxConnections = maxConnections == 0 ? nil : maxConnections
         configuration.idleTimeout = idleTimeout == 0 ? nil : idleTimeout
         configuration.maxPending = maxPending == 0 ? nil : maxPending
+        configuration.maxConnectionsPerAddress = maxConnectionsPerAddress == 0 ? nil : maxConnectionsPerAddress
+        configuration.exemptAddresses = try parsedExemptAddresses()
+        configuration.registrationTimeout = registrationTimeout == 0 ? nil : registrationTimeout
         configuration.limits.rateLimit = rateLimit == 0 ? nil : rateLimit
         configuration.limits.rateBurst = rateBurst
         configuration.limits.maxRoomsPerUser = maxRoomsPerUser == 0 ? nil : maxRoomsPerUser

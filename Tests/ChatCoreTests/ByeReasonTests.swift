@@ -5,12 +5,13 @@ import Testing
     @Test(arguments: [
         (ByeReason.quit, "bye,quit\n"), (.shutdown, "bye,shutdown\n"), (.idleTimeout, "bye,idle-timeout\n"),
         (.serverFull, "bye,server-full\n"), (.slowConsumer, "bye,slow-consumer\n"),
+        (.tooManyConnections, "bye,too-many-connections\n"), (.registrationTimeout, "bye,registration-timeout\n"),
     ])
     func lineIsByeCommaReasonLF(_ reason: ByeReason, _ expected: String) {
         #expect(reason.line == Array(expected.utf8))
     }
 
-    @Test func thereAreExactlyTheFiveReasonsOfTheSpec() {
-        #expect(ByeReason.allCases.count == 5)
+    @Test func thereAreTheFiveReasonsOfTheSpecAndThisServersTwo() {
+        #expect(ByeReason.allCases.count == 7)
     }
 }

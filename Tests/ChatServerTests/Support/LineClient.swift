@@ -43,9 +43,19 @@ final class LineClient {
 
     /// Connects to 127.0.0.1:`port`; a small `receiveBuffer` makes a client that does not
     /// read back up the server's output quickly.
-    init(port: UInt16, receiveBuffer: Int32? = nil) throws {
+    /// A `source` address (such as 127.0.0.2) makes the connection come from there.
+    init(port: UInt16, receiveBuffer: Int32? = nil, source: String? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw Failure.system("socket", errno) }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { throw Failure.system("bind", errno) }
+        }
         if var size = receiveBuffer {
             setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }

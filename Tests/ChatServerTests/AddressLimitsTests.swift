@@ -1,0 +1,70 @@
+import Testing
+
+/// `--max-connections-per-address`, `--exempt-addresses` and `--registration-timeout`,
+/// over real sockets from several loopback addresses.
+@Suite struct AddressLimitsTests {
+    @Test func oneAddressCannotLockOthersOut() throws {
+        let server = try ServerProcess.start(["--exempt-addresses", "none", "--registration-timeout", "2"])
+        // The attack: one address opens connection after connection and says nothing.
+        var attackers: [LineClient] = []
+        for _ in 0..<100 { attackers.append(try LineClient(port: server.port, source: "127.0.0.1")) }
+        for _ in 0..<200 {
+            let extra = try LineClient(port: server.port, source: "127.0.0.1")
+            #expect(try extra.readToEOF() == ["bye,too-many-connections"])
+        }
+        // Another address still gets in and chats.
+        let others = try ["Jane", "Zak"].map { name in
+            let client = try LineClient(port: server.port, source: "127.0.0.2")
+            try client.send("register,\(name)\n")
+            try client.expect("ack,\(name)")
+            return client
+        }
+        let (jane, zak) = (others[0], others[1])
+        try jane.send("chat,Zak,still open\n")
+        try zak.expect("chat,Jane,still open")
+        // The silent ones are closed when their registration time runs out; the address is free again.
+        for attacker in attackers { #expect(try attacker.readToEOF() == ["bye,registration-timeout"]) }
+        let back = try LineClient(port: server.port, source: "127.0.0.1")
+        try back.send("register,Back\n")
+        try back.expect("ack,Back")
+    }
+
+    @Test func exemptAddressesAreNotCounted() throws {
+        let server = try ServerProcess.start(["--max-connections-per-address", "2", "--exempt-addresses", "127.0.0.2/32, ::1"])
+        let exempt = try (0..<4).map { _ in try LineClient(port: server.port, source: "127.0.0.2") }
+        for client in exempt { #expect(try client.sync() == []) }
+        let counted = try (0..<2).map { _ in try LineClient(port: server.port, source: "127.0.0.3") }
+        for client in counted { #expect(try client.sync() == []) }
+        let third = try LineClient(port: server.port, source: "127.0.0.3")
+        #expect(try third.readToEOF() == ["bye,too-many-connections"])
+        // A place freed is taken again.
+        counted[0].close()
+        #expect(try counted[1].sync() == [])
+        var again: LineClient?
+        for _ in 0..<100 where again == nil {
+            let attempt = try LineClient(port: server.port, source: "127.0.0.3")
+            if (try? attempt.sync()) == [] { again = attempt }  // the server may not have seen the close yet
+        }
+        #expect(again != nil)
+    }
+
+    @Test func aConnectionThatDoesNotRegisterInTimeIsClosedInItsWords() throws {
+        let chat = try DialectServer.start(["--registration-timeout", "1"])
+        let registered = try chat.server.registered("Vee")[0]
+        let silent = try chat.server.connect()
+        #expect(try silent.sync() == [], "ping works before registering")
+        let classic = try LineClient(port: chat.classicPort)
+        let nickname = try LineClient(port: chat.nicknamePort)
+        try nickname.expect(text: "GET_NAME")
+        #expect(try silent.readToEOF() == ["bye,registration-timeout"])
+        #expect(try classic.readAllToEOF() == "Disconnected: no name given in time.\n")
+        #expect(try nickname.readAllToEOF() == "Disconnected: no name given in time.\n")
+        #expect(try registered.sync() == [], "a registered user stays")
+    }
+
+    @Test func aBadExemptBlockIsABadFlag() throws {
+        let server = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "0", "--exempt-addresses", "10.0.0.0/33"])
+        #expect(try server.waitForExit() == .exit(64))
+        #expect(server.stderr.text.contains("--exempt-addresses"), "got \(server.stderr.text)")
+    }
+}
