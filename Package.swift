@@ -20,6 +20,12 @@ let package = Package(
             pkgConfig: "libevent",
             providers: [.apt(["libevent-dev"])]
         ),
+        // libevent's OpenSSL bufferevents and OpenSSL itself (Debian: libevent-dev, libssl-dev).
+        .systemLibrary(
+            name: "CLibeventOpenSSL",
+            pkgConfig: "libevent_openssl",
+            providers: [.apt(["libevent-dev", "libssl-dev"])]
+        ),
         // Swift wrappers for libevent's loop, timers, signals and addresses, shared by both executables.
         .target(name: "LibeventKit", dependencies: ["CLibevent"]),
         // Protocol, names and registry: pure Swift, no libevent, tested without sockets.
@@ -33,6 +39,7 @@ let package = Package(
                 "ChatCore",
                 "ChatDialects",
                 "CLibevent",
+                "CLibeventOpenSSL",
                 "LibeventKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -53,6 +60,7 @@ let package = Package(
                 "ChatCore",
                 "ChatDialects",
                 "ChatCommandLine",
+                "CLibeventOpenSSL",
                 "LibeventKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -87,7 +95,7 @@ let package = Package(
         // Black-box tests: they start the chat-server executable and talk to it over TCP.
         .testTarget(
             name: "ChatServerTests",
-            dependencies: ["chat-server", "ChatCommandLine", "ChatTestSupport"]
+            dependencies: ["chat-server", "ChatCommandLine", "ChatTestSupport", "CLibeventOpenSSL"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -29,6 +29,9 @@ public final class ChatServer {
     let logger: Logger
     private var listener: Listener?
     private var dialectListeners: [(dialect: Dialect, listener: Listener)] = []
+    private var tlsListener: Listener?
+    /// The certificate and key for the TLS port; SIGHUP loads them again.
+    private let tls: TLSContext?
     private var connections: [Int: Connection] = [:]
     /// Open connections by peer address, for `--max-connections-per-address` (exempt addresses are not counted).
     private var connectionsByAddress: [[UInt8]: Int] = [:]
@@ -66,7 +69,14 @@ public final class ChatServer {
             guard let port = configuration.dialectPorts[dialect] else { continue }
             dialectListeners.append((dialect, try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger)))
         }
+        if let port = configuration.tlsPort, let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            tls = try TLSContext(certificate: certificate, key: key)
+            tlsListener = try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger)
+        } else {
+            tls = nil
+        }
         listener?.onAccept = { [unowned self] socket in self.accept(socket, dialect: nil) }
+        tlsListener?.onAccept = { [unowned self] socket in self.accept(socket, dialect: nil, tls: true) }
         for (dialect, listener) in dialectListeners {
             listener.onAccept = { [unowned self] socket in self.accept(socket, dialect: dialect) }
         }
@@ -105,9 +115,19 @@ public final class ChatServer {
                 throw .libevent(error)
             }
         }
+        if tls != nil {
+            do {
+                signalWatchers.append(try SignalWatcher(loop: loop, signal: SIGHUP) { [unowned self] in self.reloadCertificate() })
+            } catch {
+                throw .libevent(error)
+            }
+        }
         state = .running
         let descriptors = FileDescriptorLimit.raiseToHardLimit()
         logger.info("listening", metadata: ["address": "\(listeningAddress)", "max_fds": "\(descriptors)"])
+        if let tlsListener {
+            logger.info("tls listening", metadata: ["address": "\(tlsListener.address)"])
+        }
         for (dialect, listener) in dialectListeners {
             logger.info("dialect listening", metadata: ["dialect": "\(dialect)", "address": "\(listener.address)"])
         }
@@ -149,6 +169,8 @@ public final class ChatServer {
         listener = nil
         for (_, listener) in dialectListeners { listener.close() }
         dialectListeners.removeAll()
+        tlsListener?.close()
+        tlsListener = nil
         for connection in Array(connections.values) {
             connection.close(saying: .shutdown, notifyRooms: false)
         }
@@ -161,22 +183,33 @@ public final class ChatServer {
         drainTimer = timer
     }
 
-    private func accept(_ socket: Int32, dialect: Dialect?) {
+    /// SIGHUP: new TLS handshakes use the certificate and key as the files now hold them.
+    private func reloadCertificate() {
+        guard let tls else { return }
+        do {
+            try tls.reload()
+            logger.info("tls certificate reloaded", metadata: ["certificate": "\(tls.certificatePath)"])
+        } catch {
+            logger.error("tls reload failed, keeping the certificate in use", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func accept(_ socket: Int32, dialect: Dialect?, tls isTLS: Bool = false) {
         let format = dialect?.formatID ?? .v1
         if let limit = configuration.maxConnections, connections.count >= limit {
-            return refuse(socket, saying: .serverFull, format: format)
+            return refuse(socket, saying: .serverFull, format: format, plain: !isTLS)
         }
         let address = SocketAddress(peerOf: socket).addressBytes
         let counted = configuration.maxConnectionsPerAddress != nil
             && !configuration.exemptAddresses.contains { $0.contains(address) }
         if counted, let limit = configuration.maxConnectionsPerAddress, connectionsByAddress[address, default: 0] >= limit {
-            return refuse(socket, saying: .tooManyConnections, format: format)
+            return refuse(socket, saying: .tooManyConnections, format: format, plain: !isTLS)
         }
         var noDelay: Int32 = 1
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
         nextConnectionID += 1
         guard let connection = Connection(socket: socket, id: nextConnectionID, server: self, dialect: dialect,
-                                          countedAddress: counted ? address : nil) else {
+                                          countedAddress: counted ? address : nil, tls: isTLS ? tls : nil) else {
             logger.error("cannot create a bufferevent, dropping the connection")
             close(socket)
             return
@@ -189,10 +222,13 @@ public final class ChatServer {
     }
 
     /// One over `--max-connections` or `--max-connections-per-address`: `bye,<reason>` (in the
-    /// port's dialect), straight into the new socket's empty send buffer (it always fits), then closed.
-    private func refuse(_ socket: Int32, saying reason: ByeReason, format: FormatID) {
-        dispatcher.registry.withLines(of: .bye(reason), in: format) {
-            _ = Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+    /// port's dialect), straight into the new socket's empty send buffer (it always fits), then
+    /// closed. On the TLS port it is closed without a word: there is no TLS session to say it in.
+    private func refuse(_ socket: Int32, saying reason: ByeReason, format: FormatID, plain: Bool) {
+        if plain {
+            dispatcher.registry.withLines(of: .bye(reason), in: format) {
+                _ = Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
         }
         close(socket)
         counters.refused[reason, default: 0] += 1

@@ -19,6 +19,10 @@ extension Connection {
         connection.finishIfFlushed()
     }
 
+    static let handshakeCallback: event_callback_fn = { _, _, context in
+        Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue().handshakeFailed("timeout")
+    }
+
     static let registrationCallback: event_callback_fn = { _, _, context in
         Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue().registrationTimePassed()
     }
@@ -33,6 +37,10 @@ extension Connection {
 
     static let eventCallback: bufferevent_event_cb = { _, events, context in
         let connection = Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue()
+        if events & Int16(BEV_EVENT_CONNECTED) != 0 { return connection.handshakeDone() }
+        if connection.handshaking {
+            return connection.handshakeFailed(events & Int16(BEV_EVENT_EOF) != 0 ? "end of stream" : "error")
+        }
         if events & Int16(BEV_EVENT_ERROR) != 0 {
             connection.finish()
         } else if events & Int16(BEV_EVENT_TIMEOUT) != 0 {

@@ -1,4 +1,5 @@
 import CLibevent
+import CLibeventOpenSSL
 import ChatCore
 import ChatDialects
 import LibeventKit
@@ -53,10 +54,17 @@ final class Connection: Session {
     /// Fires once, `--registration-timeout` after the accept.
     private var registrationTimer: OpaquePointer?
 
-    init?(socket: Int32, id: Int, server: ChatServer, dialect: Dialect?, countedAddress: [UInt8]?) {
-        guard let bufferevent = bufferevent_socket_new(server.loop.base, socket, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)) else {
+    /// Plain TCP or TLS: what carries the bufferevent's bytes.
+    let transport: ConnectionTransport
+    /// A TLS connection whose handshake has not finished; the handshake timer runs meanwhile.
+    private(set) var handshaking = false
+    private var handshakeTimer: OpaquePointer?
+
+    init?(socket: Int32, id: Int, server: ChatServer, dialect: Dialect?, countedAddress: [UInt8]?, tls: TLSContext?) {
+        guard let bufferevent = ConnectionTransport.makeBufferevent(base: server.loop.base, socket: socket, tls: tls) else {
             return nil
         }
+        transport = tls == nil ? .plain : .tls
         self.id = id
         self.server = server
         self.bufferevent = bufferevent
@@ -84,11 +92,36 @@ final class Connection: Session {
         bufferevent_setcb(bufferevent, Connection.readCallback, Connection.writeCallback, Connection.eventCallback,
                           Unmanaged.passUnretained(self).toOpaque())
         bufferevent_enable(bufferevent, Int16(EV_READ | EV_WRITE))
+        if tls != nil {
+            handshaking = true
+            handshakeTimer = event_new(server.loop.base, -1, 0, Connection.handshakeCallback,
+                                       Unmanaged.passUnretained(self).toOpaque())
+            let seconds = server.configuration.tlsHandshakeTimeout
+            var limit = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1e6))
+            event_add(handshakeTimer, &limit)
+        }
         if let timeout = server.registrationTimeout {
             registrationTimer = event_new(server.loop.base, -1, 0, Connection.registrationCallback,
                                           Unmanaged.passUnretained(self).toOpaque())
             event_add(registrationTimer, timeout)
         }
+    }
+
+    /// The TLS handshake finished.
+    func handshakeDone() {
+        guard handshaking else { return }
+        handshaking = false
+        if let handshakeTimer { event_del(handshakeTimer) }
+        server.counters.tlsHandshakes += 1
+    }
+
+    /// The handshake failed or did not finish within `--tls-handshake-timeout`: closed, counted.
+    func handshakeFailed(_ reason: String) {
+        guard handshaking else { return }
+        handshaking = false
+        server.counters.tlsHandshakeFailures += 1
+        server.logger.debug("tls handshake failed", metadata: ["id": "\(id)", "reason": "\(reason)"])
+        finish()
     }
 
     /// `--registration-timeout` after the accept: a connection still without a name is closed.
@@ -153,19 +186,18 @@ final class Connection: Session {
         quietGapTimer = nil
         if let registrationTimer { event_free(registrationTimer) }
         registrationTimer = nil
+        if let handshakeTimer { event_free(handshakeTimer) }
+        handshakeTimer = nil
         bufferevent_free(bufferevent)
         server.connectionFinished(self)
     }
 
     func finishIfFlushed() {
         guard state == .closing && evbuffer_get_length(output) == 0 else { return }
-        let socket = bufferevent_getfd(bufferevent)
-        var unread: Int32 = 0
-        guard ioctl(socket, UInt(FIONREAD), &unread) == 0, unread > 0 || evbuffer_get_length(bufferevent_get_input(bufferevent)) > 0 else {
-            return finish()
-        }
+        transport.sayGoodbye(bufferevent)
+        guard transport.peerHasUnreadBytes(bufferevent) else { return finish() }
         state = .lingering
-        shutdown(socket, Int32(SHUT_WR))
+        transport.halfClose(bufferevent)
         evbuffer_drain(bufferevent_get_input(bufferevent), evbuffer_get_length(bufferevent_get_input(bufferevent)))
         countedInput = 0
         var limit = timeval(tv_sec: Self.lingerSeconds, tv_usec: 0)

@@ -9,6 +9,7 @@ final class PrometheusExport {
     private let registry = PrometheusCollectorRegistry()
     private let connections, users, rooms, loopLag, residentMemory, draining: Gauge
     private let commands, deliveries, bytesIn, bytesOut, accepted, slowConsumerDrops, registrationTimeouts: Counter
+    private let tlsHandshakes, tlsHandshakeFailures: Counter
     private let errors: [ErrorCode: Counter]
     private let refused: [ByeReason: Counter]
 
@@ -36,6 +37,9 @@ final class PrometheusExport {
         accepted = counter("connections_accepted", "total", "Connections accepted.")
         slowConsumerDrops = counter("slow_consumer_drops", "total", "Connections dropped for not reading their output.")
         registrationTimeouts = counter("registration_timeouts", "total", "Connections closed for not registering in time.")
+        tlsHandshakes = counter("tls_handshakes", "total", "TLS handshakes completed.")
+        tlsHandshakeFailures = counter("tls_handshake_failures", "total",
+                                       "TLS connections closed before their handshake finished: failed, timed out or abandoned.")
         var refused: [ByeReason: Counter] = [:]
         for reason in [ByeReason.serverFull, .tooManyConnections] {
             refused[reason] = counter("connections_refused", "total", "Connections closed on accept, by the bye reason they got.",
@@ -64,6 +68,8 @@ final class PrometheusExport {
         Self.set(accepted, stats.transport.accepted)
         Self.set(slowConsumerDrops, stats.transport.slowConsumerDrops)
         Self.set(registrationTimeouts, stats.transport.registrationTimeouts)
+        Self.set(tlsHandshakes, stats.transport.tlsHandshakes)
+        Self.set(tlsHandshakeFailures, stats.transport.tlsHandshakeFailures)
         for (reason, counter) in refused { Self.set(counter, stats.transport.refused[reason] ?? 0) }
         for (code, counter) in errors { Self.set(counter, stats.errors[code] ?? 0) }
         var text: [UInt8] = []

@@ -35,6 +35,13 @@ public struct ServerConfiguration: Sendable {
     public var statsInterval = 10.0
     /// The HTTP port for `/metrics` and `/healthz` on ``host``; nil turns them off, 0 picks a free port.
     public var metricsPort: Int?
+    /// The TLS port for protocol v1 (and, with WebSocket, the page and `/chat`); nil: off.
+    public var tlsPort: Int?
+    /// PEM files of the certificate (with its chain) and the private key, for ``tlsPort``.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    /// Seconds a TLS connection may take to finish its handshake.
+    public var tlsHandshakeTimeout = 10.0
     /// The port of each classic dialect that is on, on ``host``; 0 picks a free port.
     public var dialectPorts: [Dialect: Int] = [:]
     /// The room that chat-room and telnet users are in, shared with v1 users.

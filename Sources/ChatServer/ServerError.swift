@@ -4,6 +4,8 @@ import LibeventKit
 public enum ServerError: Error, Equatable, CustomStringConvertible {
     case libevent(LibeventError)
     case cannotListen(address: String, reason: String)
+    /// A certificate or key that OpenSSL cannot use.
+    case tls(String)
     /// `--dialect-room` breaks the name rules.
     case badDialectRoom(String)
 
@@ -11,6 +13,7 @@ public enum ServerError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .libevent(let error): error.description
         case .cannotListen(let address, let reason): "cannot listen on \(address): \(reason)"
+        case .tls(let reason): "TLS: \(reason)"
         case .badDialectRoom(let room): "--dialect-room \(room) is not a room name (1 to 32 of A-Z a-z 0-9 _ - .)"
         }
     }

@@ -10,4 +10,7 @@ struct TransportCounters {
     /// Connections closed at once on accept, by the reason they were told.
     var refused: [ByeReason: UInt64] = [:]
     var registrationTimeouts: UInt64 = 0
+    var tlsHandshakes: UInt64 = 0
+    /// Handshakes that failed, timed out, or met an end of stream: plaintext or garbage on the TLS port.
+    var tlsHandshakeFailures: UInt64 = 0
 }

@@ -23,8 +23,11 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "Seconds to wait for the connection and the pong.")
     var timeout = 2.0
 
+    @Flag(help: "Speak TLS to --port (the TLS port), without checking the certificate.")
+    var tls = false
+
     func run() throws {
-        switch ProbeConnection.ping(host: host, port: port, timeout: timeout) {
+        switch ProbeConnection.ping(host: host, port: port, timeout: timeout, tls: tls) {
         case .success:
             print("ok: \(host):\(port) answered pong,probe")
         case .failure(let reason):

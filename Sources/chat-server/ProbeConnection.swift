@@ -1,14 +1,17 @@
+import CLibeventOpenSSL
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One blocking round trip for the probe: connect, `ping,probe`, wait for `pong,probe`.
+/// One blocking round trip for the probe: connect, `ping,probe`, wait for `pong,probe`;
+/// with `tls`, inside a TLS session whose certificate is not checked (the probe asks
+/// whether the server answers, not who it is).
 enum ProbeConnection {
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
 
-    static func ping(host: String, port: Int, timeout: Double) -> Result<Void, Failure> {
+    static func ping(host: String, port: Int, timeout: Double, tls: Bool) -> Result<Void, Failure> {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var found: UnsafeMutablePointer<addrinfo>?
@@ -25,14 +28,29 @@ enum ProbeConnection {
         guard connect(socket, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else {
             return .failure(Failure(description: String(cString: strerror(errno))))
         }
+        var session: TLSSession?
+        if tls {
+            guard let started = TLSSession(socket: socket, host: host) else {
+                return .failure(Failure(description: "TLS handshake failed"))
+            }
+            session = started
+        }
+        let send: (UnsafeRawBufferPointer) -> Int = { bytes in
+            if let session { return Int(SSL_write(session.ssl, bytes.baseAddress, Int32(bytes.count))) }
+            return Glibc.send(socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+        }
+        let receive: (UnsafeMutableRawBufferPointer) -> Int = { space in
+            if let session { return Int(SSL_read(session.ssl, space.baseAddress, Int32(space.count))) }
+            return recv(socket, space.baseAddress, space.count, 0)
+        }
         let request = Array("ping,probe\n".utf8)
-        guard send(socket, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else {
+        guard request.withUnsafeBytes(send) == request.count else {
             return .failure(Failure(description: "cannot send: \(String(cString: strerror(errno)))"))
         }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 256)
         while !received.contains(UInt8(ascii: "\n")) && received.count < 4096 {
-            let count = recv(socket, &buffer, buffer.count, 0)
+            let count = buffer.withUnsafeMutableBytes(receive)
             guard count > 0 else {
                 return .failure(Failure(description: count == 0 ? "closed before answering" : "no answer: \(String(cString: strerror(errno)))"))
             }
@@ -43,5 +61,29 @@ enum ProbeConnection {
             return .failure(Failure(description: "unexpected answer: \(String(decoding: line, as: UTF8.self))"))
         }
         return .success(())
+    }
+}
+
+/// A client TLS session on a connected blocking socket, freed with the object.
+private final class TLSSession {
+    let context: OpaquePointer
+    let ssl: OpaquePointer
+
+    init?(socket: Int32, host: String) {
+        guard let context = SSL_CTX_new(TLS_client_method()) else { return nil }
+        guard let ssl = SSL_new(context) else {
+            SSL_CTX_free(context)
+            return nil
+        }
+        self.context = context
+        self.ssl = ssl
+        SSL_set_fd(ssl, socket)
+        _ = clibevent_ssl_set_tlsext_host_name(ssl, host)
+        guard SSL_connect(ssl) == 1 else { return nil }
+    }
+
+    deinit {
+        SSL_free(ssl)
+        SSL_CTX_free(context)
     }
 }

@@ -18,6 +18,9 @@ struct ServeCommand: ParsableCommand {
             Every option can also be set from the environment: --max-line as CHAT_MAX_LINE, \
             --port as CHAT_PORT, and so on. An option on the command line wins over the environment.
 
+            With --tls-port, --tls-cert and --tls-key, protocol v1 is also served over TLS; SIGHUP loads the \
+            certificate and key again for new connections (a bad file is logged and the old pair kept).
+
             SIGTERM or SIGINT stops accepting, sends bye,shutdown to every client, waits for their \
             output to drain (at most --drain-timeout seconds) and exits 0. A second signal exits at once.
 
@@ -39,7 +42,8 @@ struct ServeCommand: ParsableCommand {
     static let environmentFlags = ["--host", "--port", "--max-line", "--history", "--max-connections", "--idle-timeout",
                                    "--max-pending", "--max-connections-per-address", "--exempt-addresses",
                                    "--registration-timeout", "--rate-limit", "--rate-burst", "--max-rooms-per-user", "--max-rooms",
-                                   "--drain-timeout", "--stats-interval", "--metrics-port", "--classic-port", "--nickname-port",
+                                   "--drain-timeout", "--stats-interval", "--metrics-port", "--tls-port", "--tls-cert", "--tls-key", "--tls-handshake-timeout",
+                                   "--classic-port", "--nickname-port",
                                    "--telnet-port", "--dialect-room", "--quiet-gap", "--log-level", "--log-format"]
 
     @Option(help: "The address to listen on: a host name, IPv4 or IPv6 literal (CHAT_HOST).")
@@ -93,6 +97,18 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "HTTP port for GET /metrics (Prometheus) and GET /healthz on --host; 0 turns them off (CHAT_METRICS_PORT).")
     var metricsPort = 0
 
+    @Option(help: "Port for protocol v1 over TLS 1.2 and 1.3; needs --tls-cert and --tls-key; 0 picks a free one (CHAT_TLS_PORT).")
+    var tlsPort: Int?
+
+    @Option(help: "PEM file of the server's certificate and its chain; SIGHUP loads it again (CHAT_TLS_CERT).")
+    var tlsCert: String?
+
+    @Option(help: "PEM file of the certificate's private key; SIGHUP loads it again (CHAT_TLS_KEY).")
+    var tlsKey: String?
+
+    @Option(help: "Seconds a TLS client may take to finish its handshake before it is closed (CHAT_TLS_HANDSHAKE_TIMEOUT).")
+    var tlsHandshakeTimeout = ServerConfiguration().tlsHandshakeTimeout
+
     @Option(help: "Port for the classic register/list/chat clients, which send no newline; off unless given, 0 picks a free one (CHAT_CLASSIC_PORT).")
     var classicPort: Int?
 
@@ -135,6 +151,13 @@ struct ServeCommand: ParsableCommand {
             guard let value, !(0...65535).contains(value) else { continue }
             throw ValidationError("\(flag) must be 0 to 65535, not \(value)")
         }
+        if let tlsPort {
+            guard (0...65535).contains(tlsPort) else { throw ValidationError("--tls-port must be 0 to 65535, not \(tlsPort)") }
+            guard tlsCert != nil, tlsKey != nil else { throw ValidationError("--tls-port needs --tls-cert and --tls-key") }
+        } else if tlsCert != nil || tlsKey != nil {
+            throw ValidationError("--tls-cert and --tls-key need --tls-port")
+        }
+        guard tlsHandshakeTimeout > 0 else { throw ValidationError("--tls-handshake-timeout must be more than 0") }
         guard ChatName(dialectRoom) != nil else {
             throw ValidationError("--dialect-room must be 1 to 32 of A-Z a-z 0-9 _ - ., not \(dialectRoom.debugDescription)")
         }
@@ -174,6 +197,10 @@ struct ServeCommand: ParsableCommand {
         configuration.limits.maxRooms = maxRooms == 0 ? nil : maxRooms
         configuration.statsInterval = statsInterval
         configuration.metricsPort = metricsPort == 0 ? nil : metricsPort
+        configuration.tlsPort = tlsPort
+        configuration.tlsCertificate = tlsCert
+        configuration.tlsKey = tlsKey
+        configuration.tlsHandshakeTimeout = tlsHandshakeTimeout
         configuration.dialectPorts[.classic] = classicPort
         configuration.dialectPorts[.nickname] = nicknamePort
         configuration.dialectPorts[.telnet] = telnetPort

@@ -1,3 +1,4 @@
+import CLibeventOpenSSL
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -17,6 +18,7 @@ final class LineClient {
         case timedOut(received: String)
         case closed(received: String)
         case unterminated(String)
+        case tls(String)
 
         var description: String {
             switch self {
@@ -24,6 +26,7 @@ final class LineClient {
             case .timedOut(let received): "no line within \(LineClient.receiveTimeout)s; partial input: \(received.debugDescription)"
             case .closed(let received): "the server closed the connection; partial input: \(received.debugDescription)"
             case .unterminated(let text): "the connection ended inside a line: \(text.debugDescription)"
+            case .tls(let what): "TLS: \(what)"
             }
         }
     }
@@ -32,6 +35,9 @@ final class LineClient {
     var name = ""
     private var descriptor: Int32
     private var buffer: [UInt8] = []
+    /// The TLS session when the client speaks TLS; its context is freed with it.
+    private var ssl: OpaquePointer?
+    private var sslContext: OpaquePointer?
     private var syncCount = 0
 
     /// Everything that arrives until the server closes, as text, whatever its line ends.
@@ -44,7 +50,8 @@ final class LineClient {
     /// Connects to 127.0.0.1:`port`; a small `receiveBuffer` makes a client that does not
     /// read back up the server's output quickly.
     /// A `source` address (such as 127.0.0.2) makes the connection come from there.
-    init(port: UInt16, receiveBuffer: Int32? = nil, source: String? = nil) throws {
+    /// With `tls`, the connection speaks TLS of that version.
+    init(port: UInt16, receiveBuffer: Int32? = nil, source: String? = nil, tls: TLSVersion? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw Failure.system("socket", errno) }
         if let source {
@@ -79,9 +86,44 @@ final class LineClient {
             Glibc.close(descriptor)
             throw Failure.system("connect", code)
         }
+        if let tls { try startTLS(tls) }
+    }
+
+    /// TLS versions a client can insist on.
+    enum TLSVersion: Int32, CustomStringConvertible, Sendable {
+        case v1_2 = 0x0303, v1_3 = 0x0304
+        var description: String { self == .v1_2 ? "TLSv1.2" : "TLSv1.3" }
+    }
+
+    /// Handshakes as a TLS client that speaks exactly `version` (any certificate is accepted:
+    /// the tests make their own).
+    private func startTLS(_ version: TLSVersion) throws {
+        guard let context = SSL_CTX_new(TLS_client_method()) else { throw Failure.tls("SSL_CTX_new") }
+        sslContext = context
+        _ = clibevent_ssl_ctx_set_min_proto_version(context, version.rawValue)
+        _ = clibevent_ssl_ctx_set_max_proto_version(context, version.rawValue)
+        guard let ssl = SSL_new(context) else { throw Failure.tls("SSL_new") }
+        self.ssl = ssl
+        SSL_set_fd(ssl, descriptor)
+        _ = clibevent_ssl_set_tlsext_host_name(ssl, "localhost")
+        guard SSL_connect(ssl) == 1 else { throw Failure.tls("handshake failed") }
+    }
+
+    /// The negotiated protocol, such as `TLSv1.3`; nil without TLS.
+    var tlsVersion: String? { ssl.map { String(cString: SSL_get_version($0)) } }
+
+    /// The server certificate's subject, such as `/CN=localhost`; nil without TLS.
+    var peerSubject: String? {
+        guard let ssl, let certificate = SSL_get1_peer_certificate(ssl) else { return nil }
+        defer { X509_free(certificate) }
+        var text = [CChar](repeating: 0, count: 256)
+        X509_NAME_oneline(X509_get_subject_name(certificate), &text, Int32(text.count))
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     deinit {
+        if let ssl { SSL_free(ssl) }
+        if let sslContext { SSL_CTX_free(sslContext) }
         if descriptor >= 0 { Glibc.close(descriptor) }
     }
 
@@ -96,8 +138,9 @@ final class LineClient {
     func send(bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes {
-                Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            let sent = bytes[offset...].withUnsafeBytes { chunk in
+                if let ssl { return Int(SSL_write(ssl, chunk.baseAddress, Int32(chunk.count))) }
+                return Glibc.send(descriptor, chunk.baseAddress, chunk.count, Int32(MSG_NOSIGNAL))
             }
             if sent < 0 {
                 if errno == EINTR { continue }
@@ -186,7 +229,17 @@ final class LineClient {
     private func fill() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            let count = chunk.withUnsafeMutableBytes { space in
+                guard let ssl else { return recv(descriptor, space.baseAddress, space.count, 0) }
+                let read = Int(SSL_read(ssl, space.baseAddress, Int32(space.count)))
+                if read <= 0 {
+                    let error = SSL_get_error(ssl, Int32(read))
+                    if error == SSL_ERROR_ZERO_RETURN { return 0 }  // close_notify
+                    if error == SSL_ERROR_SYSCALL && errno == 0 { return 0 }  // end of stream without close_notify
+                    return -1
+                }
+                return read
+            }
             if count > 0 {
                 buffer.append(contentsOf: chunk[..<count])
                 return true

@@ -1,0 +1,61 @@
+import CLibeventOpenSSL
+
+/// The server's certificate and key as an OpenSSL context, TLS 1.2 and 1.3.
+///
+/// ``reload()`` makes a new context from the same files for the handshakes after it;
+/// connections already open keep the context they were made with (each SSL holds a
+/// reference to its own). A file that cannot be loaded leaves the current context in place.
+final class TLSContext {
+    let certificatePath: String
+    let keyPath: String
+    /// Owned: freed when replaced and in deinit.
+    private(set) var context: OpaquePointer
+
+    /// Loads the pair; throws with OpenSSL's reason when either file is unusable.
+    init(certificate: String, key: String) throws(ServerError) {
+        certificatePath = certificate
+        keyPath = key
+        context = try Self.load(certificate: certificate, key: key)
+    }
+
+    deinit { SSL_CTX_free(context) }
+
+    /// Loads the files again for new handshakes.
+    func reload() throws(ServerError) {
+        let fresh = try Self.load(certificate: certificatePath, key: keyPath)
+        SSL_CTX_free(context)
+        context = fresh
+    }
+
+    /// A new server-side SSL for one connection, or nil when OpenSSL has no memory for one.
+    func makeSSL() -> OpaquePointer? { SSL_new(context) }
+
+    private static func load(certificate: String, key: String) throws(ServerError) -> OpaquePointer {
+        ERR_clear_error()
+        guard let context = SSL_CTX_new(TLS_server_method()) else { throw .tls(lastError("SSL_CTX_new")) }
+        _ = clibevent_ssl_ctx_set_min_proto_version(context, TLS1_2_VERSION)
+        guard SSL_CTX_use_certificate_chain_file(context, certificate) == 1 else {
+            SSL_CTX_free(context)
+            throw .tls(lastError("certificate \(certificate)"))
+        }
+        guard SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM) == 1 else {
+            SSL_CTX_free(context)
+            throw .tls(lastError("key \(key)"))
+        }
+        guard SSL_CTX_check_private_key(context) == 1 else {
+            SSL_CTX_free(context)
+            throw .tls(lastError("key \(key) does not match certificate \(certificate)"))
+        }
+        return context
+    }
+
+    /// OpenSSL's last queued error as text, after `what`.
+    static func lastError(_ what: String) -> String {
+        let code = ERR_get_error()
+        ERR_clear_error()
+        guard code != 0 else { return what }
+        var text = [CChar](repeating: 0, count: 256)
+        ERR_error_string_n(code, &text, text.count)
+        return "\(what): \(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))"
+    }
+}
