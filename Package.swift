@@ -26,6 +26,8 @@ let package = Package(
             pkgConfig: "libevent_openssl",
             providers: [.apt(["libevent-dev", "libssl-dev"])]
         ),
+        // wslay, the WebSocket frame codec (Debian: libwslay-dev); it ships no pkg-config file.
+        .systemLibrary(name: "CWslay", providers: [.apt(["libwslay-dev"])]),
         // Swift wrappers for libevent's loop, timers, signals and addresses, shared by both executables.
         .target(name: "LibeventKit", dependencies: ["CLibevent"]),
         // Protocol, names and registry: pure Swift, no libevent, tested without sockets.
@@ -40,6 +42,7 @@ let package = Package(
                 "ChatDialects",
                 "CLibevent",
                 "CLibeventOpenSSL",
+                "CWslay",
                 "LibeventKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -13,11 +13,17 @@ public struct LineFramer: Sendable {
     }
 
     /// The longest line accepted, without its LF or CR.
-    public let maxLine: Int
+    public private(set) var maxLine: Int
     /// Whether bytes up to the next LF are being discarded.
     public private(set) var isDiscarding = false
 
     public init(maxLine: Int) {
+        self.maxLine = maxLine
+    }
+
+    /// Accepts lines up to `maxLine` from now on, keeping whether a line is being discarded:
+    /// for a connection whose first line decides which protocol, and limit, it speaks.
+    public mutating func limit(to maxLine: Int) {
         self.maxLine = maxLine
     }
 

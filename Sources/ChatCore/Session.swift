@@ -22,7 +22,7 @@ open class Session {
     /// The `--rate-limit` bucket, made on the first line when a limit is set.
     var rateBucket: TokenBucket?
     /// Which of the registry's formats this session's lines are written in.
-    public let format: FormatID
+    public private(set) var format: FormatID
 
     public init(format: FormatID = .v1) {
         self.format = format
@@ -37,6 +37,14 @@ open class Session {
     /// Sends nothing after what is queued, flushes it, then closes.
     open func closeAfterFlush() {
         preconditionFailure("a transport's Session subclass must override closeAfterFlush()")
+    }
+
+    /// Writes this session's lines in another format from now on: a connection that turns
+    /// out to speak another protocol (an HTTP upgrade to WebSocket). Only before it has
+    /// registered, since rooms count their members' formats.
+    public func switchFormat(to format: FormatID) {
+        precondition(name == nil && memberships.isEmpty, "a session changes format before it registers")
+        self.format = format
     }
 
     /// The number of rooms this session is in.

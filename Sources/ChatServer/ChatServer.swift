@@ -30,6 +30,15 @@ public final class ChatServer {
     private var listener: Listener?
     private var dialectListeners: [(dialect: Dialect, listener: Listener)] = []
     private var tlsListener: Listener?
+    /// The format of WebSocket sessions: v1 lines as text frames.
+    let webSocketFormatID: FormatID
+    /// The largest WebSocket message taken in: a larger one closes the connection (1009); one
+    /// over `--max-line` but within this is answered `error,line-too-long` like a long line.
+    var webSocketMaxMessage: Int { max(4 * configuration.maxLine, 65536) }
+    /// `GET /stats` listeners, by connection id, and the timer that feeds them.
+    private var eventStreams: [Int: Connection] = [:]
+    private var eventStreamTimer: EventTimer?
+    private var eventStreamLast: (stats: ServerStats, at: Double)?
     /// The certificate and key for the TLS port; SIGHUP loads them again.
     private let tls: TLSContext?
     private var connections: [Int: Connection] = [:]
@@ -62,7 +71,9 @@ public final class ChatServer {
         self.loop = loop
         guard let room = ChatName(configuration.dialectRoom) else { throw .badDialectRoom(configuration.dialectRoom) }
         dialects = Dialects(room: room, clock: { loop.cachedMillis })
-        dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history, otherFormats: dialects.formats),
+        webSocketFormatID = FormatID(index: 1 + dialects.formats.count)
+        dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history,
+                                                   otherFormats: dialects.formats + [WebSocketFormat()]),
                                 maxLine: configuration.maxLine, limits: configuration.limits, clock: { loop.cachedMillis })
         listener = try Self.listen(loop: loop, host: configuration.host, port: configuration.port, logger: logger)
         for dialect in Dialect.allCases {
@@ -209,7 +220,8 @@ public final class ChatServer {
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
         nextConnectionID += 1
         guard let connection = Connection(socket: socket, id: nextConnectionID, server: self, dialect: dialect,
-                                          countedAddress: counted ? address : nil, tls: isTLS ? tls : nil) else {
+                                          countedAddress: counted ? address : nil, tls: isTLS ? tls : nil,
+                                          answersHTTP: dialect == nil) else {
             logger.error("cannot create a bufferevent, dropping the connection")
             close(socket)
             return
@@ -219,6 +231,54 @@ public final class ChatServer {
         counters.accepted += 1
         logger.debug("connection opened", metadata: ["id": "\(connection.id)", "dialect": "\(dialect?.description ?? "v1")"])
         connection.opened()
+    }
+
+    // MARK: HTTP
+
+    /// Whether a browser page from `origin` may open a WebSocket: `--ws-origins` lists them
+    /// (`*`: any); by default only the server's own, the origin whose host is the request's Host.
+    func allowsOrigin(_ origin: String, host: String?) -> Bool {
+        let allowed = configuration.webSocketOrigins
+        if allowed.contains("*") || allowed.contains(origin) { return true }
+        guard allowed.isEmpty, let host else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+
+    func addEventStream(_ connection: Connection) {
+        eventStreams[connection.id] = connection
+        guard eventStreamTimer == nil else { return }
+        let timer = EventTimer(loop: loop) { [unowned self] in self.feedEventStreams() }
+        eventStreamTimer = timer
+        eventStreamLast = (currentStats(), (Double(loop.cachedMillis) / 1000))
+        timer.schedule(after: 1)
+    }
+
+    func removeEventStream(_ connection: Connection) {
+        eventStreams[connection.id] = nil
+    }
+
+    /// One `data:` event a second to every `/stats` stream: figures and rates since the last.
+    private func feedEventStreams() {
+        guard !eventStreams.isEmpty else {
+            eventStreamTimer = nil
+            return
+        }
+        let now = currentStats(), at = (Double(loop.cachedMillis) / 1000)
+        let (before, then) = eventStreamLast ?? (now, at - 1)
+        eventStreamLast = (now, at)
+        let seconds = max(0.001, at - then)
+        func rate(_ later: UInt64, _ earlier: UInt64) -> String {
+            String(Int((Double(later &- earlier) / seconds).rounded()))
+        }
+        let lag = Int((now.loopLag * 1000).rounded())
+        let json = "{\"connections\":\(now.connections),\"users\":\(now.users),\"rooms\":\(now.rooms),"
+            + "\"delivered_per_s\":\(rate(now.deliveries, before.deliveries)),"
+            + "\"commands_per_s\":\(rate(now.commands, before.commands)),\"loop_lag_ms\":\(lag)}"
+        let event = Array("data: \(json)\n\n".utf8)
+        event.withUnsafeBytes { bytes in
+            for connection in eventStreams.values { connection.send(bytes) }
+        }
+        eventStreamTimer?.schedule(after: 1)
     }
 
     /// One over `--max-connections` or `--max-connections-per-address`: `bye,<reason>` (in the

@@ -12,6 +12,13 @@ extension Connection {
             return
         }
         connection.readLines()
+        if let webSocket = connection.webSocket, connection.state == .open || connection.state == .condemned {
+            webSocket.read()
+            connection.afterWebSocketRead()
+        } else if !connection.readsLines, connection.state == .open {
+            let input = bufferevent_get_input(connection.bufferevent)
+            evbuffer_drain(input, evbuffer_get_length(input))  // an event stream's listener has nothing to say
+        }
         if connection.state != .closed {
             connection.countedInput = evbuffer_get_length(bufferevent_get_input(connection.bufferevent))
             connection.armQuietGap()

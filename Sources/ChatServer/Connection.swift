@@ -48,19 +48,33 @@ final class Connection: Session {
     var quietGapTimer: OpaquePointer?
     /// An over-long command without a newline is being discarded; its answer is due when it ends.
     var owesLineTooLong = false
+    /// On a port that also answers HTTP, until the first line shows which it is.
+    var sniffing: Bool
+    /// The HTTP request head being read.
+    var http: HTTPRequest?
+    /// Set after an upgrade to WebSocket: frames, not lines, from then on.
+    var webSocket: WebSocketSession?
+    /// A `GET /stats` stream: the server writes figures, the client only listens.
+    var isEventStream = false
+    /// False once the input is not protocol lines any more (WebSocket frames, a finished HTTP head).
+    var readsLines = true
 
     /// The peer's address when `--max-connections-per-address` counts it.
     let countedAddress: [UInt8]?
     /// Fires once, `--registration-timeout` after the accept.
     private var registrationTimer: OpaquePointer?
 
+    /// The close frame's code when the server closes a WebSocket: 1000, 1001 going away, 1008 policy.
+    var webSocketCloseCode: UInt16 = 1000
     /// Plain TCP or TLS: what carries the bufferevent's bytes.
     let transport: ConnectionTransport
     /// A TLS connection whose handshake has not finished; the handshake timer runs meanwhile.
     private(set) var handshaking = false
     private var handshakeTimer: OpaquePointer?
 
-    init?(socket: Int32, id: Int, server: ChatServer, dialect: Dialect?, countedAddress: [UInt8]?, tls: TLSContext?) {
+    /// - Parameter answersHTTP: whether a first line starting `GET ` is an HTTP request.
+    init?(socket: Int32, id: Int, server: ChatServer, dialect: Dialect?, countedAddress: [UInt8]?, tls: TLSContext?,
+          answersHTTP: Bool) {
         guard let bufferevent = ConnectionTransport.makeBufferevent(base: server.loop.base, socket: socket, tls: tls) else {
             return nil
         }
@@ -69,9 +83,11 @@ final class Connection: Session {
         self.server = server
         self.bufferevent = bufferevent
         self.output = bufferevent_get_output(bufferevent)
-        self.framer = LineFramer(maxLine: server.dispatcher.maxLine)
+        // An HTTP head's lines may be longer than a chat line; the first line shows which it is.
+        self.framer = LineFramer(maxLine: answersHTTP ? max(server.dispatcher.maxLine, Self.httpLineLimit) : server.dispatcher.maxLine)
         self.maxPending = server.configuration.maxPending ?? .max
         self.countedAddress = countedAddress
+        self.sniffing = answersHTTP
         if let dialect {
             let peer = SocketAddress(peerOf: socket)
             edge = server.dialects.makeEdge(dialect, host: peer.host, port: peer.port)
@@ -124,6 +140,11 @@ final class Connection: Session {
         finish()
     }
 
+    /// Not a chat user (an HTTP stream): no registration is due.
+    func cancelRegistrationTimer() {
+        if let registrationTimer { event_del(registrationTimer) }
+    }
+
     /// `--registration-timeout` after the accept: a connection still without a name is closed.
     func registrationTimePassed() {
         guard state == .open, name == nil else { return }
@@ -132,6 +153,8 @@ final class Connection: Session {
     }
 
     static let maxSingleRead = 65536
+    /// The longest line of an HTTP request head, whatever `--max-line` is.
+    static let httpLineLimit = 8192
 
     /// In the server's table now: a dialect's edge may greet, register and join.
     func opened() {
@@ -150,6 +173,7 @@ final class Connection: Session {
 
     override func closeAfterFlush() {
         guard state == .open || state == .condemned else { return }
+        webSocket?.close(code: webSocketCloseCode)
         state = .closing
         bufferevent_disable(bufferevent, Int16(EV_READ))
         // A peer that stops reading must not hold the connection open for ever.
@@ -163,9 +187,13 @@ final class Connection: Session {
     func close(saying reason: ByeReason, notifyRooms: Bool) {
         guard state == .open || state == .condemned else { return }
         server.dispatcher.disconnect(self, notify: notifyRooms)
-        server.dispatcher.registry.withLines(of: .bye(reason), in: format) { bye in
-            if evbuffer_get_length(output) + bye.count <= maxPending { evbuffer_add(output, bye.baseAddress, bye.count) }
+        // An HTTP request or event stream is not spoken to in chat lines.
+        if http == nil && !isEventStream {
+            server.dispatcher.registry.withLines(of: .bye(reason), in: format) { bye in
+                if evbuffer_get_length(output) + bye.count <= maxPending { evbuffer_add(output, bye.baseAddress, bye.count) }
+            }
         }
+        webSocketCloseCode = reason == .shutdown ? 1001 : reason == .quit ? 1000 : 1008
         closeAfterFlush()
         finishIfFlushed()
     }
@@ -188,6 +216,8 @@ final class Connection: Session {
         registrationTimer = nil
         if let handshakeTimer { event_free(handshakeTimer) }
         handshakeTimer = nil
+        webSocket = nil
+        if isEventStream { server.removeEventStream(self) }
         bufferevent_free(bufferevent)
         server.connectionFinished(self)
     }

@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable {
     public var tlsKey: String?
     /// Seconds a TLS connection may take to finish its handshake.
     public var tlsHandshakeTimeout = 10.0
+    /// Origins whose pages may open a WebSocket (`*`: any); empty: only the server's own.
+    public var webSocketOrigins: [String] = []
     /// The port of each classic dialect that is on, on ``host``; 0 picks a free port.
     public var dialectPorts: [Dialect: Int] = [:]
     /// The room that chat-room and telnet users are in, shared with v1 users.

@@ -42,7 +42,7 @@ struct ServeCommand: ParsableCommand {
     static let environmentFlags = ["--host", "--port", "--max-line", "--history", "--max-connections", "--idle-timeout",
                                    "--max-pending", "--max-connections-per-address", "--exempt-addresses",
                                    "--registration-timeout", "--rate-limit", "--rate-burst", "--max-rooms-per-user", "--max-rooms",
-                                   "--drain-timeout", "--stats-interval", "--metrics-port", "--tls-port", "--tls-cert", "--tls-key", "--tls-handshake-timeout",
+                                   "--drain-timeout", "--stats-interval", "--metrics-port", "--tls-port", "--tls-cert", "--tls-key", "--tls-handshake-timeout", "--ws-origins",
                                    "--classic-port", "--nickname-port",
                                    "--telnet-port", "--dialect-room", "--quiet-gap", "--log-level", "--log-format"]
 
@@ -108,6 +108,9 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "Seconds a TLS client may take to finish its handshake before it is closed (CHAT_TLS_HANDSHAKE_TIMEOUT).")
     var tlsHandshakeTimeout = ServerConfiguration().tlsHandshakeTimeout
+
+    @Option(help: "Comma-separated origins (such as https://chat.example.com) whose pages may open a WebSocket on /chat; * allows any; empty: only pages the server itself served (CHAT_WS_ORIGINS).")
+    var wsOrigins = ""
 
     @Option(help: "Port for the classic register/list/chat clients, which send no newline; off unless given, 0 picks a free one (CHAT_CLASSIC_PORT).")
     var classicPort: Int?
@@ -197,6 +200,7 @@ struct ServeCommand: ParsableCommand {
         configuration.limits.maxRooms = maxRooms == 0 ? nil : maxRooms
         configuration.statsInterval = statsInterval
         configuration.metricsPort = metricsPort == 0 ? nil : metricsPort
+        configuration.webSocketOrigins = wsOrigins.split(separator: ",").map { String($0.filter { $0 != " " }) }.filter { !$0.isEmpty }
         configuration.tlsPort = tlsPort
         configuration.tlsCertificate = tlsCert
         configuration.tlsKey = tlsKey

@@ -164,6 +164,15 @@ final class LineClient {
         }
     }
 
+    /// The next `count` bytes exactly.
+    func readBytes(_ count: Int) throws -> [UInt8] {
+        while buffer.count < count {
+            guard try fill() else { throw Failure.closed(received: String(decoding: buffer, as: UTF8.self)) }
+        }
+        defer { buffer.removeSubrange(..<count) }
+        return Array(buffer[..<count])
+    }
+
     /// The next `count` bytes as text, line ends and all: for dialects whose answers have none.
     func readText(bytes count: Int) throws -> String {
         while buffer.count < count {

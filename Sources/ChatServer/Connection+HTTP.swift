@@ -1,0 +1,136 @@
+import CLibevent
+import ChatCore
+
+/// HTTP/1.1 on the chat port (and the TLS port): a connection whose first line starts
+/// `GET ` is a request, not protocol v1 (which has no such verb). `GET /` serves the web
+/// client, `GET /stats` a server-sent-events stream of figures, `GET /chat` upgrades to
+/// WebSocket, which carries protocol v1: one command line per text message from the
+/// client, one line per text message from the server.
+extension Connection {
+    /// The first line of a connection on a port that also answers HTTP.
+    func sniff(_ line: UnsafeRawBufferPointer) {
+        sniffing = false
+        guard line.count >= 4, line.prefix(4).elementsEqual("GET ".utf8) else {
+            framer.limit(to: server.dispatcher.maxLine)
+            if line.count > framer.maxLine { return server.dispatcher.rejectLongLine(from: self) }
+            server.dispatcher.handle(line: line, from: self)
+            return
+        }
+        http = HTTPRequest()
+        takeHTTPLine(line)
+    }
+
+    func takeHTTPLine(_ line: UnsafeRawBufferPointer) {
+        guard var request = http else { return }
+        do {
+            try request.take(line)
+        } catch {
+            return respond(status: 400, reason: "Bad Request", body: "malformed request\n")
+        }
+        http = request
+        guard request.isComplete else { return }
+        switch request.path {
+        case "/", "/index.html":
+            respond(status: 200, reason: "OK", contentType: "text/html; charset=utf-8", body: WebClientPage.html,
+                    extraHeaders: ["Content-Security-Policy: default-src 'self'; script-src 'unsafe-inline'; "
+                                   + "style-src 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:"])
+        case "/stats":
+            startEventStream()
+        case "/chat":
+            upgrade(request)
+        default:
+            respond(status: 404, reason: "Not Found", body: "not found: try / for the web client\n")
+        }
+    }
+
+    /// A head line over `--max-line`.
+    func rejectLongHTTPLine() {
+        respond(status: 431, reason: "Request Header Fields Too Large", body: "header line over the limit\n")
+    }
+
+    /// Answers and closes once flushed.
+    private func respond(status: Int, reason: String, contentType: String = "text/plain; charset=utf-8", body: String,
+                         extraHeaders: [String] = []) {
+        http = nil
+        readsLines = false
+        let bodyBytes = Array(body.utf8)
+        var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: \(contentType)\r\nContent-Length: \(bodyBytes.count)\r\n"
+            + "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n"
+        for header in extraHeaders { head += header + "\r\n" }
+        head += "\r\n"
+        (Array(head.utf8) + bodyBytes).withUnsafeBytes { send($0) }
+        server.dispatcher.disconnect(self)
+        closeAfterFlush()
+    }
+
+    /// `GET /stats`: the head now, then one `data:` event a second until the client goes.
+    private func startEventStream() {
+        http = nil
+        readsLines = false
+        isEventStream = true
+        cancelRegistrationTimer()
+        bufferevent_set_timeouts(bufferevent, nil, nil)  // it listens; silence is what it does
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+            + "X-Content-Type-Options: nosniff\r\n\r\n"
+        Array(head.utf8).withUnsafeBytes { send($0) }
+        server.dispatcher.disconnect(self)
+        server.addEventStream(self)
+    }
+
+    /// `GET /chat`: checks the handshake and the origin, then speaks WebSocket.
+    private func upgrade(_ request: HTTPRequest) {
+        if let (status, reason) = WebSocketHandshake.problem(with: request) {
+            return respond(status: status, reason: status == 426 ? "Upgrade Required" : "Bad Request", body: reason + "\n",
+                           extraHeaders: status == 426 ? ["Sec-WebSocket-Version: 13"] : [])
+        }
+        if let origin = request.header("origin"), !server.allowsOrigin(origin, host: request.header("host")) {
+            return respond(status: 403, reason: "Forbidden", body: "origin \(origin) may not connect (--ws-origins)\n")
+        }
+        guard let session = WebSocketSession(connection: self, maxMessage: server.webSocketMaxMessage) else {
+            return respond(status: 503, reason: "Service Unavailable", body: "out of memory\n")
+        }
+        http = nil
+        readsLines = false
+        webSocket = session
+        switchFormat(to: server.webSocketFormatID)
+        let accept = WebSocketHandshake.acceptValue(for: request.header("sec-websocket-key") ?? "")
+        let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Accept: \(accept)\r\n\r\n"
+        Array(head.utf8).withUnsafeBytes { send($0) }
+    }
+
+    // MARK: WebSocket messages
+
+    /// One complete text message: protocol v1 lines (normally one, without a line end).
+    func webSocketText(_ message: UnsafeRawBufferPointer) {
+        // wslay has checked the message is UTF-8 (a text message that is not is closed with 1007).
+        guard state == .open, !isClosed else { return }
+        var rest = message
+        while !rest.isEmpty, state == .open {
+            let end = rest.firstIndex(of: 0x0A) ?? rest.count
+            var line = UnsafeRawBufferPointer(rebasing: rest[..<end])
+            if line.last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
+            if line.count > server.dispatcher.maxLine {
+                server.dispatcher.rejectLongLine(from: self)
+            } else {
+                server.dispatcher.handle(line: line, from: self)
+            }
+            rest = end < rest.count ? UnsafeRawBufferPointer(rebasing: rest[(end + 1)...]) : UnsafeRawBufferPointer(start: nil, count: 0)
+        }
+    }
+
+    /// The client sent a close frame: its name goes, its rooms are told, and the
+    /// connection closes once wslay's answer is written.
+    func webSocketPeerClosed() {
+        server.dispatcher.disconnect(self)
+    }
+
+    /// After wslay has read: a finished closing handshake closes the connection.
+    func afterWebSocketRead() {
+        guard let webSocket, state == .open || state == .condemned else { return }
+        if webSocket.closing {
+            server.dispatcher.disconnect(self)
+            closeAfterFlush()
+        }
+    }
+}
