@@ -29,7 +29,7 @@ let package = Package(
         // wslay, the WebSocket frame codec (Debian: libwslay-dev); it ships no pkg-config file.
         .systemLibrary(name: "CWslay", providers: [.apt(["libwslay-dev"])]),
         // Swift wrappers for libevent's loop, timers, signals and addresses, shared by both executables.
-        .target(name: "LibeventKit", dependencies: ["CLibevent"]),
+        .target(name: "LibeventKit", dependencies: ["CLibevent", "ChatCore"]),
         // Protocol, names and registry: pure Swift, no libevent, tested without sockets.
         .target(name: "ChatCore"),
         // The classic teaching chats' protocols, translated at the edge: pure Swift, no libevent.
@@ -75,6 +75,7 @@ let package = Package(
             dependencies: [
                 "ChatCore",
                 "CLibevent",
+                "CLibeventOpenSSL",
                 "LibeventKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -9,14 +9,15 @@
 //   on it (0 meaning "the rest of the input").
 
 final class FuzzSession: Session {
-    var framer: LineFramer
-    var pending: [UInt8] = []
+    /// The server's own line reader, on an in-memory source.
+    var reader: LineReader
+    var pending = ByteQueue()
     var closeRequested = false
     unowned let dispatcher: Dispatcher
 
     init(dispatcher: Dispatcher) {
         self.dispatcher = dispatcher
-        self.framer = LineFramer(maxLine: dispatcher.maxLine)
+        self.reader = LineReader(maxLine: dispatcher.maxLine)
     }
 
     override func send(_ lines: UnsafeRawBufferPointer) {
@@ -29,31 +30,23 @@ final class FuzzSession: Session {
     /// Bytes arrive: complete lines go to the dispatcher, a long partial line is discarded.
     func receive(_ bytes: ArraySlice<UInt8>) {
         guard !closeRequested else { return }
-        pending.append(contentsOf: bytes)
-        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-            let line = Array(pending[..<newline])
-            pending.removeSubrange(...newline)
-            handle(line)
-            if closeRequested { return }
-        }
-        let (discard, reply) = framer.overflow(buffered: pending.count)
-        if reply { dispatcher.rejectLongLine(from: self) }
-        if discard { pending.removeAll() }
-        precondition(pending.count <= dispatcher.maxLine + 1, "a partial line is bounded by the limit")
+        pending.append(bytes)
+        reader.read(from: &pending) { event, _ in handle(event) }
+        precondition(closeRequested || pending.count <= dispatcher.maxLine + 1, "a partial line is bounded by the limit")
     }
 
     func endOfInput() {
-        if !pending.isEmpty && !closeRequested { handle(pending) }
-        pending.removeAll()
+        if !closeRequested { reader.finishLine(from: &pending) { event, _ in handle(event) } }
         dispatcher.disconnect(self)
     }
 
-    private func handle(_ line: [UInt8]) {
-        switch framer.complete(length: line.count, lastByte: line.last) {
-        case .line(let length): _ = line.withUnsafeBytes { dispatcher.handle(line: UnsafeRawBufferPointer(rebasing: $0[..<length]), from: self) }
+    private func handle(_ event: LineReader.Event) -> LineReader.Next {
+        switch event {
+        case .line(let line): dispatcher.handle(line: line, from: self)
         case .tooLong: dispatcher.rejectLongLine(from: self)
-        case .skip: break
+        case .endOfLongLine: break
         }
+        return closeRequested ? .stop : .more
     }
 }
 

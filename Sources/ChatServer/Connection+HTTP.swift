@@ -8,7 +8,7 @@ import ChatCore
 /// client, one line per text message from the server.
 extension Connection {
     /// The first line of a connection on a port that also answers HTTP.
-    func sniff(_ line: UnsafeRawBufferPointer) {
+    func sniff(_ line: UnsafeRawBufferPointer, framer: inout LineFramer) {
         sniffing = false
         guard line.count >= 4, line.prefix(4).elementsEqual("GET ".utf8) else {
             framer.limit(to: server.dispatcher.maxLine)

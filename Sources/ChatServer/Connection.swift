@@ -38,7 +38,8 @@ final class Connection: Session {
     let bufferevent: OpaquePointer
     let output: OpaquePointer
     unowned let server: ChatServer
-    var framer: LineFramer
+    /// Finds this connection's lines in its input buffer, the same reader the tests and the fuzzer use.
+    var reader: LineReader
     /// Input bytes already counted: those left in the buffer after the last read.
     var countedInput = 0
     private let maxPending: Int
@@ -84,7 +85,7 @@ final class Connection: Session {
         self.bufferevent = bufferevent
         self.output = bufferevent_get_output(bufferevent)
         // An HTTP head's lines may be longer than a chat line; the first line shows which it is.
-        self.framer = LineFramer(maxLine: answersHTTP ? max(server.dispatcher.maxLine, Self.httpLineLimit) : server.dispatcher.maxLine)
+        self.reader = LineReader(maxLine: answersHTTP ? max(server.dispatcher.maxLine, Self.httpLineLimit) : server.dispatcher.maxLine)
         self.maxPending = server.configuration.maxPending ?? .max
         self.countedAddress = countedAddress
         self.sniffing = answersHTTP

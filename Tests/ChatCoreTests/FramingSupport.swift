@@ -1,20 +1,20 @@
 @testable import ChatCore
 
-/// A minimal transport in front of a ``Client``: buffers bytes the way the
-/// connection layer must, and lets ``LineFramer`` decide what each line is.
+/// A minimal transport in front of a ``Client``: its bytes go through the server's own
+/// ``LineReader`` on an in-memory ``ByteQueue``.
 final class FramedInput {
-    private var framer: LineFramer
+    private var reader: LineReader
     private let client: Client
-    private var buffer: [UInt8] = []
+    private let buffer = ByteQueue()
     /// The most bytes ever held waiting for an LF.
     private(set) var peakBuffered = 0
 
     init(client: Client, maxLine: Int) {
         self.client = client
-        framer = LineFramer(maxLine: maxLine)
+        reader = LineReader(maxLine: maxLine)
     }
 
-    var isDiscarding: Bool { framer.isDiscarding }
+    var isDiscarding: Bool { reader.framer.isDiscarding }
 
     /// Receives `bytes` in chunks of `chunkSize`.
     func feed(_ bytes: [UInt8], chunkSize: Int = .max) {
@@ -30,33 +30,23 @@ final class FramedInput {
 
     /// The peer closed: a last line without LF still counts.
     func finish() {
-        guard !buffer.isEmpty else { return }
-        run(framer.complete(length: buffer.count, lastByte: buffer.last))
-        buffer.removeAll()
+        var source = buffer
+        reader.finishLine(from: &source) { event, _ in run(event) }
     }
 
     private func receive(_ chunk: ArraySlice<UInt8>) {
-        buffer.append(contentsOf: chunk)
-        while let lf = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-            run(framer.complete(length: lf, lastByte: lf > 0 ? buffer[lf - 1] : nil))
-            buffer.removeSubrange(...lf)
-        }
+        buffer.append(chunk)
+        var source = buffer
+        reader.read(from: &source) { event, _ in run(event) }
         peakBuffered = max(peakBuffered, buffer.count)
-        let (discard, reply) = framer.overflow(buffered: buffer.count)
-        if reply { client.dispatcher.rejectLongLine(from: client.session) }
-        if discard { buffer.removeAll() }
     }
 
-    private func run(_ verdict: LineFramer.Verdict) {
-        switch verdict {
-        case .line(let length):
-            _ = buffer.withUnsafeBytes {
-                client.dispatcher.handle(line: UnsafeRawBufferPointer(rebasing: $0[..<length]), from: client.session)
-            }
-        case .tooLong:
-            client.dispatcher.rejectLongLine(from: client.session)
-        case .skip:
-            break
+    private func run(_ event: LineReader.Event) -> LineReader.Next {
+        switch event {
+        case .line(let line): _ = client.dispatcher.handle(line: line, from: client.session)
+        case .tooLong: client.dispatcher.rejectLongLine(from: client.session)
+        case .endOfLongLine: break
         }
+        return .more
     }
 }
