@@ -47,8 +47,9 @@ public final class ChatServer {
     private var nextConnectionID = 0
     private var signalWatchers: [SignalWatcher] = []
     private var drainTimer: EventTimer?
-    /// Totals of the libevent layer, bumped by connections.
-    var counters = TransportCounters()
+    /// Totals of the libevent layer, bumped by connections on every send. Unchecked for
+    /// exclusivity: each bump is one in-place add with no call inside it.
+    @exclusivity(unchecked) var counters = TransportCounters()
     private(set) var lagMonitor: LoopLagMonitor?
     private var statsReporter: StatsReporter?
     private var metrics: MetricsEndpoint?
@@ -291,7 +292,7 @@ public final class ChatServer {
             }
         }
         close(socket)
-        counters.refused[reason, default: 0] += 1
+        counters[refused: reason] += 1
         logger.debug("connection refused", metadata: ["reason": "\(reason.rawValue)", "connections": "\(connections.count)"])
     }
 

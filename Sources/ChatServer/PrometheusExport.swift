@@ -70,7 +70,7 @@ final class PrometheusExport {
         Self.set(registrationTimeouts, stats.transport.registrationTimeouts)
         Self.set(tlsHandshakes, stats.transport.tlsHandshakes)
         Self.set(tlsHandshakeFailures, stats.transport.tlsHandshakeFailures)
-        for (reason, counter) in refused { Self.set(counter, stats.transport.refused[reason] ?? 0) }
+        for (reason, counter) in refused { Self.set(counter, stats.transport[refused: reason]) }
         for (code, counter) in errors { Self.set(counter, stats.errors[code] ?? 0) }
         var text: [UInt8] = []
         registry.emit(into: &text)
