@@ -70,6 +70,7 @@ extension Connection {
         }
         guard state == .open || state == .closing else { return }
         server.dispatcher.disconnect(self)
+        guard transport.writesAfterPeerEnd else { return finish() }
         closeAfterFlush()
         finishIfFlushed()
     }

@@ -29,6 +29,14 @@ enum ConnectionTransport {
         return bufferevent
     }
 
+    /// Whether anything can still be written once the peer has ended its side: on TCP,
+    /// yes (a half-close); on TLS, no: libevent's OpenSSL bufferevent stops reading and
+    /// writing at the end of the peer's stream, so output still queued would wait for ever.
+    var writesAfterPeerEnd: Bool {
+        guard case .plain = self else { return false }
+        return true
+    }
+
     /// Whether the peer has sent bytes this side has not read, in the kernel or in libevent.
     func peerHasUnreadBytes(_ bufferevent: OpaquePointer) -> Bool {
         var unread: Int32 = 0

@@ -121,4 +121,20 @@ import Glibc
         #expect(try wrongWay.waitForExit() == .exit(1))
         #expect(wrongWay.stderr.text.contains("TLS handshake failed"), "got \(wrongWay.stderr.text)")
     }
+
+    @Test func aTLSPeerThatEndsItsStreamWithOutputPendingIsFreed() throws {
+        let pair = try TestCertificate()
+        let server = try ServerProcess.start(pair.serverArguments + ["--max-pending", "0", "--log-level", "debug"])
+        let port = try server.tlsPort()
+        let reader = try LineClient(port: port, receiveBuffer: 4096, tls: .v1_3)
+        try reader.send("register,Reader\n")
+        try reader.expect("ack,Reader")
+        // Replies pile up in the server while this client reads none, then it ends its stream
+        // without close_notify: libevent stops writing there, so the server must not wait to flush.
+        try reader.send(String(repeating: "ping,\(String(repeating: "p", count: 100))\n", count: 100_000))
+        try reader.halfClose()
+        _ = try server.stderr.waitForLine(timeout: 20) { $0.contains("connection closed") }
+        let next = try server.registered("Reader")[0]
+        #expect(try next.sync() == [], "its name was freed")
+    }
 }
