@@ -2,6 +2,8 @@
 public struct LoadConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 7420
+    /// How the users' connections carry the protocol: TCP, TLS, WebSocket, WebSocket over TLS.
+    public var transport = LoadTransport.tcp
     /// Simulated users, one connection each.
     public var users = 1000
     /// Seconds over which connections are opened; 0 opens them all at once.

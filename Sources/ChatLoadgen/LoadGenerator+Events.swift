@@ -37,6 +37,7 @@ extension LoadGenerator {
 
     func userFailed(_ user: SimulatedUser, whileConnecting: Bool, reason: String) {
         lastFailure = reason
+        logger.debug(whileConnecting ? "cannot connect" : "disconnected", metadata: ["user": "u\(user.index)", "reason": "\(reason)"])
         if whileConnecting {
             statistics.connectFailures += 1
         } else if phase != .done {

@@ -21,6 +21,10 @@ public final class LoadGenerator {
     let confirmationInterval: Int
     let target: SocketAddress
     let sources: [SocketAddress]
+    /// The client context every TLS connection is made from (`--transport tls` and `wss`).
+    let tls: TLSClientContext?
+    /// The upgrade request's Host header (`--transport ws` and `wss`).
+    let webSocketHost: String
     var users: [SimulatedUser] = []
     /// Checked users ready in each room: the recipients a `say` is expected to reach.
     var roomSizes: [Int]
@@ -48,12 +52,18 @@ public final class LoadGenerator {
     /// Connections opened per tick when there is no ramp-up: enough for a storm, not a flood of SYNs.
     static let connectBurst = 500
 
-    public init(configuration: LoadConfiguration, logger: Logger) throws(LibeventError) {
+    public init(configuration: LoadConfiguration, logger: Logger) throws(LoadGeneratorError) {
         self.configuration = configuration
         self.logger = logger
-        loop = try EventLoop()
-        target = try SocketAddress(host: configuration.host, port: configuration.port)
-        sources = try Self.sourceAddresses(for: target, configuration: configuration)
+        do throws(LibeventError) {
+            loop = try EventLoop()
+            target = try SocketAddress(host: configuration.host, port: configuration.port)
+            sources = try Self.sourceAddresses(for: target, configuration: configuration)
+        } catch {
+            throw .libevent(error)
+        }
+        tls = configuration.transport.usesTLS ? try TLSClientContext(host: configuration.host) : nil
+        webSocketHost = WebSocketUpgrade.hostHeader(host: configuration.host, port: configuration.port)
         var randomness = SplitMix64(seed: configuration.seed)
         let roles = (0..<configuration.users).map { Self.role(of: $0, configuration: configuration) }
         let checked = roles.indices.filter { roles[$0] == .checked }
@@ -78,6 +88,9 @@ public final class LoadGenerator {
     /// Runs the whole load and returns its report.
     public func run() -> LoadReport {
         FileDescriptorLimit.raiseToHardLimit()
+        // A write to a connection the server has reset must fail with EPIPE, not kill the run:
+        // OpenSSL writes to its socket with write(2), which raises SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         let timer = EventTimer(loop: loop) { [unowned self] in self.tick() }
         tickTimer = timer
         for number in [SIGINT, SIGTERM] {

@@ -2,6 +2,8 @@ import Histogram
 
 /// What a load run measured, for people (``table()``) or programs (``json()``).
 public struct LoadReport: Sendable {
+    /// How the connections carried the protocol: tcp, tls, ws or wss.
+    public var transport: LoadTransport
     public var users: Int
     public var connected: Int
     public var registered: Int
@@ -26,6 +28,7 @@ public struct LoadReport: Sendable {
     public var stuckDropped = 0
 
     init(configuration: LoadConfiguration, statistics: LoadStatistics) {
+        transport = configuration.transport
         users = configuration.users
         connected = statistics.connected
         registered = statistics.registered
@@ -77,7 +80,8 @@ public struct LoadReport: Sendable {
 
     /// A two-column table for people, with errors by code and the verdict.
     public func table() -> String {
-        var lines = rows.map { key, value in key.padding(to: 22) + value }
+        var lines = ["transport".padding(to: 22) + transport.rawValue]
+        lines += rows.map { key, value in key.padding(to: 22) + value }
         for code in errors.keys.sorted() { lines.append("  error \(code)".padding(to: 22) + "\(errors[code]!)") }
         if let abortReason { lines.append("stopped".padding(to: 22) + abortReason) }
         lines.append("result".padding(to: 22) + (passed ? "PASS" : "FAIL"))
@@ -86,7 +90,8 @@ public struct LoadReport: Sendable {
 
     /// One JSON object with every figure, errors by code, and `passed`.
     public func json() -> String {
-        var fields = rows.map { "\"\($0.0)\":\($0.1)" }
+        var fields = ["\"transport\":\(Self.jsonString(transport.rawValue))"]
+        fields += rows.map { "\"\($0.0)\":\($0.1)" }
         fields[fields.firstIndex { $0.hasPrefix("\"errors\"") }!] = "\"errors\":{"
             + errors.keys.sorted().map { "\"\($0)\":\(errors[$0]!)" }.joined(separator: ",") + "}"
         if let abortReason { fields.append("\"stopped\":\(Self.jsonString(abortReason))") }

@@ -1,5 +1,6 @@
 import CLibevent
 import ChatCore
+import LibeventKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,29 +12,15 @@ extension SimulatedUser {
         guard let bufferevent, let input = bufferevent_get_input(bufferevent) else { return }
         // One clock read per batch: reading it per line was 9% of the generator's time.
         let now = MonotonicClock.micros()
-        while state != .closed {
-            var chunk = iovec()
-            guard evbuffer_peek(input, -1, nil, &chunk, 1) >= 1, chunk.iov_len > 0 else { return }
-            let bytes = UnsafeRawBufferPointer(start: chunk.iov_base, count: chunk.iov_len)
-            var offset = 0
-            while offset < bytes.count, let newline = memchr(bytes.baseAddress! + offset, 0x0A, bytes.count - offset) {
-                let length = UnsafeRawPointer(newline) - (bytes.baseAddress! + offset)
-                handle(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]), now: now)
-                offset += length + 1
-                if state == .closed { return }
-            }
-            if offset > 0 { evbuffer_drain(input, offset) }
-            guard offset < bytes.count else { continue }
-            var eolLength = 0
-            let end = evbuffer_search_eol(input, nil, &eolLength, EVBUFFER_EOL_LF)
-            guard end.pos >= 0 else { return }
-            handle(UnsafeRawBufferPointer(start: evbuffer_pullup(input, end.pos + 1), count: end.pos), now: now)
-            if state == .closed { return }
-            evbuffer_drain(input, end.pos + 1)
+        var source = EvbufferLines(input)
+        reader.read(from: &source) { event, _ in
+            if case .line(let line) = event { handle(line, now: now) }
+            return state == .closed ? .gone : .more  // closed: the bufferevent is freed
         }
     }
 
-    private func handle(_ line: UnsafeRawBufferPointer, now: UInt64) {
+    /// One line from the server, without its LF (over WebSocket, one text message).
+    func handle(_ line: UnsafeRawBufferPointer, now: UInt64) {
         guard let (kind, rest) = ServerLine.parse(line) else { return generator.unexpectedLine(line) }
         switch kind {
         case .chat, .say:
@@ -69,21 +56,43 @@ extension SimulatedUser {
         }
     }
 
+    /// The connection (TCP, or TLS once its handshake is done; over WebSocket, the upgrade
+    /// too) is open: the user registers.
+    func opened() {
+        state = .registering
+        generator.userConnected(self)
+        sendRegister()
+    }
+
     // MARK: libevent callbacks
 
     static let readCallback: bufferevent_data_cb = { _, context in
         Unmanaged<SimulatedUser>.fromOpaque(context!).takeUnretainedValue().readLines()
     }
 
-    static let eventCallback: bufferevent_event_cb = { _, events, context in
+    static let frameReadCallback: bufferevent_data_cb = { _, context in
+        Unmanaged<SimulatedUser>.fromOpaque(context!).takeUnretainedValue().readFrames()
+    }
+
+    /// WebSocket: the answer to the server's close frame is written; the connection ends.
+    static let closeAnsweredCallback: bufferevent_data_cb = { _, context in
+        Unmanaged<SimulatedUser>.fromOpaque(context!).takeUnretainedValue().failed(description: "the server closed the WebSocket")
+    }
+
+    static let eventCallback: bufferevent_event_cb = { bufferevent, events, context in
         let user = Unmanaged<SimulatedUser>.fromOpaque(context!).takeUnretainedValue()
         if events & Int16(BEV_EVENT_CONNECTED) != 0 {
-            user.state = .registering
-            user.generator.userConnected(user)
-            user.sendRegister()
+            // TCP: connected. TLS: connected and the handshake done (libevent's OpenSSL
+            // bufferevent reports CONNECTED then, once); a CONNECTED later changes nothing.
+            guard user.state == .connecting else { return }
+            if user.isWebSocket { return user.sendUpgradeRequest() }
+            user.opened()
         } else if events & Int16(BEV_EVENT_EOF | BEV_EVENT_ERROR) != 0 {
             let reason = errno
-            user.readLines()
+            let tlsError = user.generator.tls != nil && events & Int16(BEV_EVENT_ERROR) != 0
+                ? bufferevent.flatMap(TLSClientContext.error(of:)) : nil
+            if user.isWebSocket { user.readFrames() } else { user.readLines() }
+            if let tlsError { return user.failed(description: tlsError) }
             user.failed(reason: events & Int16(BEV_EVENT_EOF) != 0 ? ECONNRESET : reason)
         }
     }

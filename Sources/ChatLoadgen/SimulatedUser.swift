@@ -7,9 +7,13 @@ import Glibc
 
 /// One simulated user: a connection on a bufferevent that registers, optionally
 /// lists and joins its room, then sends stamped messages and checks every one it receives.
+///
+/// The connection is plain TCP or TLS (an OpenSSL bufferevent, whose CONNECTED event comes
+/// after the handshake); over WebSocket it first upgrades (`upgrading`), then sends each
+/// line as one masked text frame and takes each text message as one line.
 final class SimulatedUser {
     enum State {
-        case idle, connecting, registering, listing, joining, ready, closed
+        case idle, connecting, upgrading, registering, listing, joining, ready, closed
     }
 
     enum Role {
@@ -40,7 +44,20 @@ final class SimulatedUser {
     private var friendSequences: [UInt64]
     private var roomSequence: UInt64 = 0
     var bufferevent: OpaquePointer?
+    /// The server's own line reader; server lines have no length limit, so neither has it.
+    var reader = LineReader(maxLine: 1 << 40)
     unowned let generator: LoadGenerator
+    /// `--transport ws` or `wss`: frames on the wire, not lines.
+    let isWebSocket: Bool
+    /// WebSocket only: the frames coming in, the frames going out, the mask keys (a fast
+    /// generator seeded from the system's for each connection), the upgrade's key, and whether
+    /// the server's close has been answered. Separate properties, so that the decoder's
+    /// handler may write frames while the decoder runs.
+    var frameDecoder = WebSocketDecoder()
+    var outgoingFrames: [UInt8] = []
+    var maskKeys: SplitMix64
+    var webSocketKey = ""
+    var closeAnswered = false
 
     init(index: Int, role: Role, room: Int?, friends: [Int], roomStride: Int, generator: LoadGenerator) {
         self.index = index
@@ -50,6 +67,8 @@ final class SimulatedUser {
         self.friends = friends
         self.friendSequences = Array(repeating: 0, count: friends.count)
         self.generator = generator
+        self.isWebSocket = generator.configuration.transport.usesWebSocket
+        self.maskKeys = SplitMix64(seed: 0)  // seeded afresh for each upgrade
     }
 
     var inFlight: Int { Int(sent - confirmed) }
@@ -79,12 +98,21 @@ final class SimulatedUser {
                 return failed()
             }
         }
-        guard let bev = bufferevent_socket_new(generator.loop.base, socket, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)) else {
-            Glibc.close(socket)
-            return failed()
+        let made: OpaquePointer?
+        if let tls = generator.tls {
+            made = tls.makeBufferevent(base: generator.loop.base, socket: socket)  // closes the socket on failure
+        } else {
+            made = bufferevent_socket_new(generator.loop.base, socket, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
+            if made == nil { Glibc.close(socket) }
         }
+        guard let bev = made else { return failed() }
         bufferevent = bev
-        bufferevent_setcb(bev, Self.readCallback, nil, Self.eventCallback, Unmanaged.passUnretained(self).toOpaque())
+        if isWebSocket {
+            frameDecoder = WebSocketDecoder()
+            closeAnswered = false
+        }
+        bufferevent_setcb(bev, isWebSocket ? Self.frameReadCallback : Self.readCallback, nil, Self.eventCallback,
+                          Unmanaged.passUnretained(self).toOpaque())
         bufferevent_enable(bev, Int16(EV_READ | EV_WRITE))
         let result = address.withSockaddr { bufferevent_socket_connect(bev, $0, Int32($1)) }
         if result != 0 { failed() }
@@ -101,15 +129,20 @@ final class SimulatedUser {
     }
 
     func failed(reason: Int32 = errno) {
+        failed(description: String(cString: strerror(reason)))
+    }
+
+    /// The connection is gone, or never opened (connecting includes TLS's handshake and the WebSocket upgrade).
+    func failed(description: String) {
         guard state != .closed else { return }
-        let whileConnecting = state == .connecting
+        let whileConnecting = state == .connecting || state == .upgrading
         close()
         if isQuitting {
             isQuitting = false
             return generator.userQuit(self)
         }
         if role == .stuck && !whileConnecting { return generator.stuckUserDropped(self) }
-        generator.userFailed(self, whileConnecting: whileConnecting, reason: String(cString: strerror(reason)))
+        generator.userFailed(self, whileConnecting: whileConnecting, reason: description)
     }
 
     /// Leaves with `quit`; the generator reconnects it once the server has closed the connection.
@@ -122,12 +155,51 @@ final class SimulatedUser {
 
     func write(_ line: LineBuilder) {
         guard let bufferevent else { return }
-        line.withBytes { _ = bufferevent_write(bufferevent, $0.baseAddress, $0.count) }
+        line.withBytes { bytes in
+            if isWebSocket { return writeFrames(bytes) }
+            _ = bufferevent_write(bufferevent, bytes.baseAddress, bytes.count)
+        }
     }
 
     func write(_ literal: StaticString) {
         guard let bufferevent else { return }
-        _ = bufferevent_write(bufferevent, literal.utf8Start, literal.utf8CodeUnitCount)
+        let bytes = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+        if isWebSocket { return writeFrames(bytes) }
+        _ = bufferevent_write(bufferevent, bytes.baseAddress, bytes.count)
+    }
+
+    /// WebSocket: each LF-ended line of `lines` as one masked text frame without its LF, all
+    /// written at once; nothing once the server's close has been answered.
+    private func writeFrames(_ lines: UnsafeRawBufferPointer) {
+        guard let bufferevent, let base = lines.baseAddress, !closeAnswered else { return }
+        outgoingFrames.removeAll(keepingCapacity: true)
+        var start = 0
+        while start < lines.count {
+            let end = memchr(base + start, 0x0A, lines.count - start).map { UnsafeRawPointer($0) - base } ?? lines.count
+            WebSocketCodec.appendFrame(.text, payload: UnsafeRawBufferPointer(rebasing: lines[start..<end]),
+                                       maskKey: UInt32(truncatingIfNeeded: maskKeys.next()), to: &outgoingFrames)
+            start = end + 1
+        }
+        outgoingFrames.withUnsafeBytes { _ = bufferevent_write(bufferevent, $0.baseAddress, $0.count) }
+    }
+
+    /// WebSocket: one masked control frame (pong, close).
+    func writeControlFrame(_ opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer) {
+        guard let bufferevent else { return }
+        outgoingFrames.removeAll(keepingCapacity: true)
+        WebSocketCodec.appendFrame(opcode, payload: payload, maskKey: UInt32(truncatingIfNeeded: maskKeys.next()), to: &outgoingFrames)
+        outgoingFrames.withUnsafeBytes { _ = bufferevent_write(bufferevent, $0.baseAddress, $0.count) }
+    }
+
+    /// WebSocket: asks to upgrade the new connection to a WebSocket on `GET /chat`.
+    func sendUpgradeRequest() {
+        guard let bufferevent else { return }
+        state = .upgrading
+        var random = SystemRandomNumberGenerator()
+        maskKeys = SplitMix64(seed: random.next())
+        webSocketKey = WebSocketUpgrade.makeKey(using: &random)
+        let request = Array(WebSocketUpgrade.request(host: generator.webSocketHost, key: webSocketKey).utf8)
+        request.withUnsafeBytes { _ = bufferevent_write(bufferevent, $0.baseAddress, $0.count) }
     }
 
     func sendRegister() {

@@ -15,6 +15,14 @@ struct LoadgenCommand: ParsableCommand {
             per sender for loss, duplication and order, and measures latency. After sending it drains \
             (at most --drain-timeout seconds).
 
+            --transport picks how each user's connection carries protocol v1: tcp (plain lines, the \
+            server's --port), tls (the same lines over TLS, against the server's --tls-port; one client \
+            context for the run, TLS 1.2 or 1.3, SNI set to --host unless it is an IP address), ws \
+            (WebSocket: `GET /chat` upgrade on the plain port, then each line one masked text frame and \
+            each server line one text message) or wss (WebSocket over TLS, on the TLS port). The server's \
+            certificate is NOT verified: load tests run against test servers with self-signed certificates. \
+            A user whose handshake or upgrade fails counts as a connect failure.
+
             A progress line goes to standard error every second; the summary goes to standard output, \
             as a table or, with --json, one JSON object. Exit status 0 means every user connected and \
             registered and nothing was lost, duplicated, reordered or refused; 1 means the run failed.
@@ -24,8 +32,11 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: "The server's address.")
     var host = "127.0.0.1"
 
-    @Option(help: "The server's port.")
+    @Option(help: "The server's port: its --port for tcp and ws, its --tls-port for tls and wss.")
     var port = 7420
+
+    @Option(help: "tcp: v1 lines over TCP; tls: lines over TLS (the certificate is not verified); ws: WebSocket (GET /chat); wss: WebSocket over TLS.")
+    var transport = LoadTransport.tcp
 
     @Option(help: "Simulated users, one connection each.")
     var users = 1000
@@ -102,6 +113,7 @@ struct LoadgenCommand: ParsableCommand {
         var configuration = LoadConfiguration()
         configuration.host = host
         configuration.port = port
+        configuration.transport = transport
         configuration.users = users
         configuration.rampUp = rampUp
         configuration.duration = duration
@@ -131,3 +143,4 @@ struct LoadgenCommand: ParsableCommand {
 }
 
 extension LoadMode: ExpressibleByArgument {}
+extension LoadTransport: ExpressibleByArgument {}

@@ -83,7 +83,7 @@ import Testing
         report.sendSeconds = 8
         let json = try parse(report)
         let keys = [
-            "users", "connected", "registered", "sent", "expected", "delivered", "lost", "duplicated", "reordered",
+            "transport", "users", "connected", "registered", "sent", "expected", "delivered", "lost", "duplicated", "reordered",
             "errors", "sent_per_s", "delivered_per_s", "latency_p50_us", "latency_p90_us", "latency_p99_us",
             "latency_p999_us", "latency_max_us", "passed",
         ]
@@ -98,6 +98,18 @@ import Testing
         #expect(percentiles == percentiles.sorted())
         #expect(percentiles.first.map { (545...555).contains($0) } == true)
         #expect(percentiles.last == 1000)
+    }
+
+    @Test func namesTheTransport() throws {
+        #expect(try parse(report())["transport"] as? String == "tcp")
+        #expect(report().table().hasPrefix("transport             tcp\n"))
+        for transport in LoadTransport.allCases {
+            var configuration = LoadConfiguration()
+            configuration.transport = transport
+            let report = LoadReport(configuration: configuration, statistics: LoadStatistics())
+            #expect(try parse(report)["transport"] as? String == transport.rawValue)
+            #expect(report.table().split(separator: "\n").first == "transport             \(transport.rawValue)")
+        }
     }
 
     @Test func jsonOfACleanRunHasNoErrorsAndPasses() throws {
