@@ -31,6 +31,10 @@ static inline int clibevent_ssl_ctx_set_max_proto_version(SSL_CTX *ctx, int vers
     return (int)SSL_CTX_set_max_proto_version(ctx, version);
 }
 
+static inline long clibevent_ssl_ctx_set_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_mode(ctx, mode);
+}
+
 static inline int clibevent_ssl_set_tlsext_host_name(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);
 }

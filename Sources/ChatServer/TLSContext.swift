@@ -34,6 +34,9 @@ final class TLSContext {
         ERR_clear_error()
         guard let context = SSL_CTX_new(TLS_server_method()) else { throw .tls(lastError("SSL_CTX_new")) }
         _ = clibevent_ssl_ctx_set_min_proto_version(context, TLS1_2_VERSION)
+        // A connection with nothing in flight gives OpenSSL's read and write buffers back:
+        // peak RSS per TLS connection on S3 went from 40 to 29 KiB (TCP: 3.3 KiB).
+        _ = clibevent_ssl_ctx_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS))
         guard SSL_CTX_use_certificate_chain_file(context, certificate) == 1 else {
             SSL_CTX_free(context)
             throw .tls(lastError("certificate \(certificate)"))

@@ -22,8 +22,9 @@ final class WebSocketClient {
 
     /// Opens `path` with an upgrade request; `origin` adds an Origin header.
     init(port: UInt16, tls: LineClient.TLSVersion? = nil, origin: String? = nil, path: String = "/chat",
-         extraHeaders: [String] = [], key: String = "dGhlIHNhbXBsZSBub25jZQ==", version: String = "13") throws {
-        connection = try LineClient(port: port, tls: tls)
+         extraHeaders: [String] = [], key: String = "dGhlIHNhbXBsZSBub25jZQ==", version: String = "13",
+         receiveBuffer: Int32? = nil) throws {
+        connection = try LineClient(port: port, receiveBuffer: receiveBuffer, tls: tls)
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: \(version)\r\n"
         if let origin { request += "Origin: \(origin)\r\n" }
