@@ -15,21 +15,8 @@ import Testing
         let server = try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0"])
         defer { server.kill() }
         let port = try Self.listeningPort(of: server)
-        let loadgen = try ChildProcess("chat-loadgen", [
-            "--port", "\(port)", "--users", "50", "--duration", "1", "--rooms", "5", "--json", "--progress-interval", "0",
-        ] + options)
-        defer { loadgen.kill() }
-        let status = try loadgen.waitForExit(timeout: Self.timeout)
-        let report = try Self.report(try loadgen.stdout.waitForEnd(timeout: 10))
-        #expect(status == .exit(0), "stderr:\n\(loadgen.stderr.text)")
-        for key in ["lost", "duplicated", "reordered"] { #expect(report[key] as? Int == 0, "\(key)") }
-        #expect(report["connected"] as? Int == 50)
-        #expect(report["registered"] as? Int == 50)
-        #expect(report["errors"] as? [String: Int] == [:])
-        let expected = try #require(report["expected"] as? Int)
-        #expect(expected > 0)
-        #expect(report["delivered"] as? Int == expected)
-        #expect(report["passed"] as? Bool == true)
+        let run = try Self.runLoadgen(["--port", "\(port)", "--users", "50", "--duration", "1", "--rooms", "5"] + options)
+        try Self.expectEverythingDelivered(run)
     }
 
     /// Each transport but tcp, in room and direct mode: the server serves TLS with a fresh
@@ -41,23 +28,10 @@ import Testing
         defer { server.kill() }
         let plainPort = try Self.listeningPort(of: server)
         let tlsPort = try Self.tlsPort(of: server)
-        let loadgen = try ChildProcess("chat-loadgen", [
-            "--port", "\(transport == "ws" ? plainPort : tlsPort)", "--transport", transport, "--mode", mode,
-            "--users", "50", "--duration", "1", "--rooms", "5", "--json", "--progress-interval", "0",
-        ])
-        defer { loadgen.kill() }
-        let status = try loadgen.waitForExit(timeout: Self.timeout)
-        let report = try Self.report(try loadgen.stdout.waitForEnd(timeout: 10))
-        #expect(status == .exit(0), "stderr:\n\(loadgen.stderr.text)")
-        #expect(report["transport"] as? String == transport)
-        for key in ["lost", "duplicated", "reordered", "connect_failures", "disconnects"] { #expect(report[key] as? Int == 0, "\(key)") }
-        #expect(report["connected"] as? Int == 50)
-        #expect(report["registered"] as? Int == 50)
-        #expect(report["errors"] as? [String: Int] == [:])
-        let expected = try #require(report["expected"] as? Int)
-        #expect(expected > 0)
-        #expect(report["delivered"] as? Int == expected)
-        #expect(report["passed"] as? Bool == true)
+        let run = try Self.runLoadgen(["--port", "\(transport == "ws" ? plainPort : tlsPort)", "--transport", transport,
+                                        "--mode", mode, "--users", "50", "--duration", "1", "--rooms", "5"])
+        #expect(run.report["transport"] as? String == transport)
+        try Self.expectEverythingDelivered(run, also: ["connect_failures", "disconnects"])
     }
 
     /// Churners over WebSocket: each `quit` ends in `bye,quit` and the server's close frame
@@ -66,18 +40,13 @@ import Testing
         let server = try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0"])
         defer { server.kill() }
         let port = try Self.listeningPort(of: server)
-        let loadgen = try ChildProcess("chat-loadgen", [
-            "--port", "\(port)", "--transport", "ws", "--mode", "mixed", "--rate", "20", "--churn", "20",
-            "--users", "50", "--duration", "1", "--rooms", "5", "--json", "--progress-interval", "0",
-        ])
-        defer { loadgen.kill() }
-        let status = try loadgen.waitForExit(timeout: Self.timeout)
-        let report = try Self.report(try loadgen.stdout.waitForEnd(timeout: 10))
-        #expect(status == .exit(0), "stderr:\n\(loadgen.stderr.text)")
-        #expect(try #require(report["churned"] as? Int) > 0)
-        #expect(report["disconnects"] as? Int == 0)
-        #expect(report["lost"] as? Int == 0)
-        #expect(report["passed"] as? Bool == true)
+        let run = try Self.runLoadgen(["--port", "\(port)", "--transport", "ws", "--mode", "mixed", "--rate", "20",
+                                        "--churn", "20", "--users", "50", "--duration", "1", "--rooms", "5"])
+        #expect(run.status == .exit(0), "stderr:\n\(run.stderr)")
+        #expect(try #require(run.report["churned"] as? Int) > 0)
+        #expect(run.report["disconnects"] as? Int == 0)
+        #expect(run.report["lost"] as? Int == 0)
+        #expect(run.report["passed"] as? Bool == true)
     }
 
     /// TLS against the plain port fails the handshake; the run says so and fails.
@@ -85,17 +54,12 @@ import Testing
         let server = try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0"])
         defer { server.kill() }
         let port = try Self.listeningPort(of: server)
-        let loadgen = try ChildProcess("chat-loadgen", [
-            "--port", "\(port)", "--transport", "tls", "--users", "3", "--duration", "1", "--json", "--progress-interval", "0",
-        ])
-        defer { loadgen.kill() }
-        #expect(try loadgen.waitForExit(timeout: Self.timeout) == .exit(1))
-        let stderr = try loadgen.stderr.waitForEnd(timeout: 10)
-        #expect(stderr.contains("cannot connect") && stderr.contains("TLS:"), "stderr:\n\(stderr)")
-        let report = try Self.report(try loadgen.stdout.waitForEnd(timeout: 10))
-        #expect(report["transport"] as? String == "tls")
-        #expect(report["connect_failures"] as? Int == 3)
-        #expect(report["passed"] as? Bool == false)
+        let run = try Self.runLoadgen(["--port", "\(port)", "--transport", "tls", "--users", "3", "--duration", "1"])
+        #expect(run.status == .exit(1))
+        #expect(run.stderr.contains("cannot connect") && run.stderr.contains("TLS:"), "stderr:\n\(run.stderr)")
+        #expect(run.report["transport"] as? String == "tls")
+        #expect(run.report["connect_failures"] as? Int == 3)
+        #expect(run.report["passed"] as? Bool == false)
     }
 
     /// An HTTP server that answers the upgrade with anything but 101 (here the server's
@@ -105,17 +69,12 @@ import Testing
         let server = try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0", "--metrics-port", "\(metricsPort)"])
         defer { server.kill() }
         _ = try server.stderr.waitForLine(timeout: 30) { $0.contains("metrics listening") }
-        let loadgen = try ChildProcess("chat-loadgen", [
-            "--port", "\(metricsPort)", "--transport", "ws", "--users", "3", "--duration", "1", "--json", "--progress-interval", "0",
-        ])
-        defer { loadgen.kill() }
-        #expect(try loadgen.waitForExit(timeout: Self.timeout) == .exit(1))
-        let stderr = try loadgen.stderr.waitForEnd(timeout: 10)
-        #expect(stderr.contains("WebSocket upgrade refused: HTTP/1.1 404"), "stderr:\n\(stderr)")
-        let report = try Self.report(try loadgen.stdout.waitForEnd(timeout: 10))
-        #expect(report["transport"] as? String == "ws")
-        #expect(report["connected"] as? Int == 0)
-        #expect(report["connect_failures"] as? Int == 3)
+        let run = try Self.runLoadgen(["--port", "\(metricsPort)", "--transport", "ws", "--users", "3", "--duration", "1"])
+        #expect(run.status == .exit(1))
+        #expect(run.stderr.contains("WebSocket upgrade refused: HTTP/1.1 404"), "stderr:\n\(run.stderr)")
+        #expect(run.report["transport"] as? String == "ws")
+        #expect(run.report["connected"] as? Int == 0)
+        #expect(run.report["connect_failures"] as? Int == 3)
     }
 
     @Test func failsWhenNothingListens() throws {
@@ -143,6 +102,37 @@ import Testing
         let status = try loadgen.waitForExit(timeout: 30)
         #expect(status == .exit(1))
         #expect(loadgen.stderr.text.contains("cannot connect"))
+    }
+
+    /// A finished chat-loadgen run: how it ended, its JSON report, what it said on stderr.
+    struct Run {
+        let status: Termination
+        let report: [String: Any]
+        let stderr: String
+    }
+
+    /// Runs chat-loadgen with `arguments` and `--json --progress-interval 0` to its end.
+    static func runLoadgen(_ arguments: [String]) throws -> Run {
+        let loadgen = try ChildProcess("chat-loadgen", arguments + ["--json", "--progress-interval", "0"])
+        defer { loadgen.kill() }
+        let status = try loadgen.waitForExit(timeout: timeout)
+        let report = try Self.report(try loadgen.stdout.waitForEnd(timeout: 10))
+        return Run(status: status, report: report, stderr: try loadgen.stderr.waitForEnd(timeout: 10))
+    }
+
+    /// Expects a clean run of 50 users: every message delivered once and in order.
+    static func expectEverythingDelivered(_ run: Run, also: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(run.status == .exit(0), "stderr:\n\(run.stderr)", sourceLocation: sourceLocation)
+        for key in ["lost", "duplicated", "reordered"] + also {
+            #expect(run.report[key] as? Int == 0, "\(key)", sourceLocation: sourceLocation)
+        }
+        #expect(run.report["connected"] as? Int == 50, sourceLocation: sourceLocation)
+        #expect(run.report["registered"] as? Int == 50, sourceLocation: sourceLocation)
+        #expect(run.report["errors"] as? [String: Int] == [:], sourceLocation: sourceLocation)
+        let expected = try #require(run.report["expected"] as? Int, sourceLocation: sourceLocation)
+        #expect(expected > 0, sourceLocation: sourceLocation)
+        #expect(run.report["delivered"] as? Int == expected, sourceLocation: sourceLocation)
+        #expect(run.report["passed"] as? Bool == true, sourceLocation: sourceLocation)
     }
 
     /// Waits for the server's `listening` line and takes the port from `address=host:port`.

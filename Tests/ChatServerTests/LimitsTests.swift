@@ -32,9 +32,12 @@ import Glibc
         try again.expect("ack,Early")
     }
 
-    @Test func aClientThatDoesNotReadIsDroppedAsASlowConsumer() throws {
-        let server = try ServerProcess.start(["--max-pending", "65536"])
-        let stuck = try LineClient(port: server.port, receiveBuffer: 4096)
+    /// On the TCP port and, the same lifecycle, on the TLS port.
+    @Test(arguments: [false, true])
+    func aClientThatDoesNotReadIsDroppedAsASlowConsumer(tls: Bool) throws {
+        let pair = tls ? try TestCertificate() : nil
+        let server = try ServerProcess.start(["--max-pending", "65536"] + (pair?.serverArguments ?? []))
+        let stuck = try LineClient(port: tls ? try server.tlsPort() : server.port, receiveBuffer: 4096, tls: tls ? .v1_3 : nil)
         try stuck.send("register,Stuck\n")
         try stuck.expect("ack,Stuck")
         let watcher = try server.registered("Watcher")[0]

@@ -1,22 +1,7 @@
 import Testing
 
-/// The slow-consumer limit over TLS and over WebSocket: the same lifecycle as on TCP.
+/// The slow-consumer limit over WebSocket: the same lifecycle as on TCP (LimitsTests has TCP and TLS).
 @Suite struct TransportLimitsTests {
-    @Test func aTLSClientThatDoesNotReadIsDroppedAsASlowConsumer() throws {
-        let pair = try TestCertificate()
-        let server = try ServerProcess.start(pair.serverArguments + ["--max-pending", "65536"])
-        let stuck = try LineClient(port: try server.tlsPort(), receiveBuffer: 4096, tls: .v1_3)
-        try stuck.send("register,Stuck\n")
-        try stuck.expect("ack,Stuck")
-        let watcher = try server.registered("Watcher")[0]
-        try server.join("lobby", [stuck, watcher])
-        let token = String(repeating: "x", count: 1000)
-        for _ in 0..<5000 { try stuck.send("ping,\(token)\n") }
-        try watcher.expect("quit,Stuck,")
-        #expect(try watcher.sync() == [])
-        #expect(try server.registered("Stuck").count == 1, "its name is free again")
-    }
-
     @Test func aWebSocketClientThatDoesNotReadIsDroppedAsASlowConsumer() throws {
         let server = try ServerProcess.start(["--max-pending", "65536"])
         let stuck = try WebSocketClient(port: server.port, receiveBuffer: 4096)
