@@ -1,4 +1,5 @@
 import Foundation
+import ChatTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -149,5 +150,28 @@ import Glibc
         // A v1 client is unaffected by the HTTP on its port.
         let client = try server.registered("Plain")[0]
         #expect(try client.sync() == [])
+    }
+
+    @Test func badHTTPHeadsAreAnsweredWithTheirStatusAndClosed() throws {
+        let server = try ServerProcess.start(["--max-line", "64", "--registration-timeout", "1"])
+        func status(_ request: String) throws -> String {
+            let client = try server.connect()
+            try client.send(request)
+            return try client.readAllToEOF().components(separatedBy: "\r\n").first ?? ""  // "\r\n" is one Character
+        }
+        #expect(try status("GET /\r\n\r\n") == "HTTP/1.1 400 Bad Request", "no version")
+        #expect(try status("GET / HTTP/1.1\r\nno colon here\r\n\r\n") == "HTTP/1.1 400 Bad Request")
+        let many = (0..<100).map { "X-Header-\($0): v\r\n" }.joined()
+        #expect(try status("GET / HTTP/1.1\r\n\(many)\r\n") == "HTTP/1.1 400 Bad Request", "over 64 header lines")
+        let cookie = "Cookie: " + String(repeating: "c", count: 9000)
+        #expect(try status("GET / HTTP/1.1\r\n\(cookie)\r\n\r\n") == "HTTP/1.1 431 Request Header Fields Too Large")
+        // Head lines longer than --max-line (64 here) but within 8 KiB are fine.
+        let agent = "User-Agent: " + String(repeating: "a", count: 200)
+        #expect(try status("GET /nowhere HTTP/1.1\r\n\(agent)\r\n\r\n") == "HTTP/1.1 404 Not Found")
+        // A head that never ends is closed when its registration time runs out, without chat words.
+        let slow = try server.connect()
+        try slow.send("GET / HTTP/1.1\r\nHost: x\r\n")
+        #expect(try slow.readAllToEOF() == "")
+        #expect(try server.registered("StillUp")[0].sync() == [])
     }
 }
