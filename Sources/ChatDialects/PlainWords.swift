@@ -5,39 +5,32 @@ import ChatCore
 enum PlainWords {
     /// A sentence for a failed command, without a line end.
     static func append(_ code: ErrorCode, detail: UnsafeRawBufferPointer?, to line: inout LineBuilder) {
-        let detail = detail ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        let (before, after) = sentence(code)
+        line.append(before)
+        if let after {
+            if let detail { line.append(detail) }
+            line.append(after)
+        }
+    }
+
+    /// The words before and after the error's detail; no `after` for an error that names none.
+    private static func sentence(_ code: ErrorCode) -> (StaticString, StaticString?) {
         switch code {
-        case .lineTooLong:
-            line.append("Message too long: at most "); line.append(detail); line.append(" bytes.")
-        case .badUTF8:
-            line.append("Message dropped: it is not valid UTF-8 text.")
-        case .unknownCommand:
-            line.append("Unknown command: "); line.append(detail); line.append(".")
-        case .notRegistered:
-            line.append("Register first: register,<name>.")
-        case .badArgs:
-            line.append("Malformed command: "); line.append(detail); line.append(".")
-        case .rateLimited:
-            line.append("Slow down: message dropped.")
-        case .alreadyRegistered:
-            line.append("Already registered as "); line.append(detail); line.append(".")
-        case .badName:
-            line.append("Not a usable name: "); line.append(detail)
-            line.append(" (use 1 to 32 of A-Z a-z 0-9 _ - .).")
-        case .nameTaken:
-            line.append("The name "); line.append(detail); line.append(" is taken.")
-        case .noSuchUser:
-            line.append("No user by the name <"); line.append(detail); line.append(">.")
-        case .noSuchRoom:
-            line.append("No room called "); line.append(detail); line.append(".")
-        case .notInRoom:
-            line.append("You are not in "); line.append(detail); line.append(".")
-        case .alreadyInRoom:
-            line.append("You are already in "); line.append(detail); line.append(".")
-        case .tooManyRooms:
-            line.append("You are in too many rooms to join "); line.append(detail); line.append(".")
-        case .roomsFull:
-            line.append("The server has too many rooms to open "); line.append(detail); line.append(".")
+        case .lineTooLong: ("Message too long: at most ", " bytes.")
+        case .badUTF8: ("Message dropped: it is not valid UTF-8 text.", nil)
+        case .unknownCommand: ("Unknown command: ", ".")
+        case .notRegistered: ("Register first: register,<name>.", nil)
+        case .badArgs: ("Malformed command: ", ".")
+        case .rateLimited: ("Slow down: message dropped.", nil)
+        case .alreadyRegistered: ("Already registered as ", ".")
+        case .badName: ("Not a usable name: ", " (use 1 to 32 of A-Z a-z 0-9 _ - .).")
+        case .nameTaken: ("The name ", " is taken.")
+        case .noSuchUser: ("No user by the name <", ">.")
+        case .noSuchRoom: ("No room called ", ".")
+        case .notInRoom: ("You are not in ", ".")
+        case .alreadyInRoom: ("You are already in ", ".")
+        case .tooManyRooms: ("You are in too many rooms to join ", ".")
+        case .roomsFull: ("The server has too many rooms to open ", ".")
         }
     }
 

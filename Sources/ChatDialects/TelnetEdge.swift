@@ -23,10 +23,10 @@ public final class TelnetEdge: DialectEdge {
     public func opened(_ session: Session, chat: Dispatcher) {
         guard let name = NameMapping.map(initialName) else {
             session.send { line in
-                line.append("*** ")
-                var given = initialName
-                given.withUTF8 { PlainWords.appendUnusableName(UnsafeRawBufferPointer($0), to: &line) }
-                line.append("\r\n")
+                TelnetFormat.notice(&line) { notice in
+                    var given = initialName
+                    given.withUTF8 { PlainWords.appendUnusableName(UnsafeRawBufferPointer($0), to: &notice) }
+                }
             }
             return session.close(chat: chat)
         }
@@ -44,9 +44,7 @@ public final class TelnetEdge: DialectEdge {
             guard !given.isEmpty else { return }  // as that server did: no name, no change
             guard let name = NameMapping.map(given) else {
                 return session.send { line in
-                    line.append("*** ")
-                    PlainWords.appendUnusableName(given, to: &line)
-                    line.append("\r\n")
+                    TelnetFormat.notice(&line) { PlainWords.appendUnusableName(given, to: &$0) }
                 }
             }
             _ = name.withField { command.run("nick", $0, from: session, chat: chat) }

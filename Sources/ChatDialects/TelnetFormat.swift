@@ -40,15 +40,21 @@ public final class TelnetFormat: EventFormat {
                 }
             }
         case .error(let code, let detail):
-            line.append("*** ")
-            PlainWords.append(code, detail: detail, to: &line)
-            line.append("\r\n")
+            Self.notice(&line) { PlainWords.append(code, detail: detail, to: &$0) }
+        case .bye(.quit):
+            return  // that server said nothing to a user who left
         case .bye(let reason):
-            line.append("*** ")
-            if PlainWords.append(reason, to: &line) { line.append("\r\n") } else { line.reset() }
+            Self.notice(&line) { _ = PlainWords.append(reason, to: &$0) }
         case .ack, .userList, .joined, .left, .roomList, .who, .pong, .help:
             return
         }
+    }
+
+    /// `*** ` + what `body` writes + CRLF: how this dialect says what is not a chat message.
+    static func notice(_ line: inout LineBuilder, _ body: (inout LineBuilder) -> Void) {
+        line.append("*** ")
+        body(&line)
+        line.append("\r\n")
     }
 
     private static let hiBytes: StaticString = "hi"

@@ -52,7 +52,6 @@ extension Connection {
     private func respond(status: Int, reason: String, contentType: String = "text/plain; charset=utf-8", body: String,
                          extraHeaders: [String] = []) {
         http = nil
-        readsLines = false
         let bodyBytes = Array(body.utf8)
         var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: \(contentType)\r\nContent-Length: \(bodyBytes.count)\r\n"
             + "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n"
@@ -66,7 +65,6 @@ extension Connection {
     /// `GET /stats`: the head now, then one `data:` event a second until the client goes.
     private func startEventStream() {
         http = nil
-        readsLines = false
         isEventStream = true
         cancelRegistrationTimer()
         bufferevent_set_timeouts(bufferevent, nil, nil)  // it listens; silence is what it does
@@ -90,7 +88,6 @@ extension Connection {
             return respond(status: 503, reason: "Service Unavailable", body: "out of memory\n")
         }
         http = nil
-        readsLines = false
         webSocket = session
         switchFormat(to: server.webSocketFormatID)
         let accept = WebSocketHandshake.acceptValue(for: request.header("sec-websocket-key") ?? "")
@@ -119,13 +116,8 @@ extension Connection {
         }
     }
 
-    /// The client sent a close frame: its name goes, its rooms are told, and the
-    /// connection closes once wslay's answer is written.
-    func webSocketPeerClosed() {
-        server.dispatcher.disconnect(self)
-    }
-
-    /// After wslay has read: a finished closing handshake closes the connection.
+    /// After wslay has read: a close frame sent or received (wslay answers the client's)
+    /// ends the session: its name goes, its rooms are told, and it closes once flushed.
     func afterWebSocketRead() {
         guard let webSocket, state == .open || state == .condemned else { return }
         if webSocket.closing {

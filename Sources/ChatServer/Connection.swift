@@ -57,8 +57,9 @@ final class Connection: Session {
     var webSocket: WebSocketSession?
     /// A `GET /stats` stream: the server writes figures, the client only listens.
     var isEventStream = false
-    /// False once the input is not protocol lines any more (WebSocket frames, a finished HTTP head).
-    var readsLines = true
+    /// False once the input is not protocol lines any more: WebSocket frames, or an event
+    /// stream's listener. (An answered HTTP request is closing, which stops reading too.)
+    var readsLines: Bool { webSocket == nil && !isEventStream }
 
     /// The peer's address when `--max-connections-per-address` counts it.
     let countedAddress: [UInt8]?

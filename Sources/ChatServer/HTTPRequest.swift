@@ -3,9 +3,8 @@
 struct HTTPRequest {
     static let maxHeaders = 64
 
-    private(set) var method = ""
+    /// The request line's target, such as `/chat?x=1`; empty until the request line is read.
     private(set) var target = ""
-    private(set) var version = ""
     /// Header names in lower case, values trimmed, in arrival order.
     private(set) var headers: [(name: String, value: String)] = []
     private(set) var isComplete = false
@@ -15,12 +14,11 @@ struct HTTPRequest {
     /// Takes one line (CR already removed). Throws on a malformed or oversized head.
     mutating func take(_ line: UnsafeRawBufferPointer) throws(Failure) {
         let text = String(decoding: line, as: UTF8.self)
-        if method.isEmpty {
+        if target.isEmpty {
+            // The method is GET: the connection was taken for HTTP because its line starts so.
             let parts = text.split(separator: " ", omittingEmptySubsequences: true)
-            guard parts.count == 3, parts[2].hasPrefix("HTTP/1.") else { throw .malformed }
-            method = String(parts[0])
+            guard parts.count == 3, parts[2].hasPrefix("HTTP/1."), !parts[1].isEmpty else { throw .malformed }
             target = String(parts[1])
-            version = String(parts[2])
             return
         }
         if text.isEmpty {

@@ -77,10 +77,8 @@ final class WebSocketSession {
             connection.webSocketText(bytes)
         case UInt8(WSLAY_BINARY_FRAME.rawValue):
             connection.webSocket?.close(code: 1003)  // unsupported data: the protocol is text
-        case UInt8(WSLAY_CONNECTION_CLOSE.rawValue):
-            connection.webSocketPeerClosed()  // wslay answers it
         default:
-            break  // ping (wslay answers pong), pong
+            break  // close and ping: wslay answers them; pong
         }
     }
 }

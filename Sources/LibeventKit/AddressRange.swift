@@ -30,9 +30,7 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        network.withUnsafeBytes { _ = inet_ntop(network.count == 4 ? AF_INET : AF_INET6, $0.baseAddress, &text, socklen_t(text.count)) }
-        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/\(prefixLength)"
+        network.withUnsafeBytes { SocketAddress.numericHost($0) } + "/\(prefixLength)"
     }
 
     /// `::ffff:a.b.c.d` as the four bytes of `a.b.c.d`; any other address as it is.

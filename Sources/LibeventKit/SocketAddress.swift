@@ -47,12 +47,15 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 
     /// The host as a numeric literal, without brackets.
     public var host: String {
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let family = Int32(storage.ss_family)
         withUnsafeBytes(of: storage) { raw in
-            let offset = family == AF_INET6 ? 8 : 4  // sin6_addr / sin_addr
-            _ = inet_ntop(family, raw.baseAddress! + offset, &text, socklen_t(text.count))
+            Self.numericHost(UnsafeRawBufferPointer(rebasing: Int32(storage.ss_family) == AF_INET6 ? raw[8..<24] : raw[4..<8]))
         }
+    }
+
+    /// 4 or 16 address bytes as an IPv4 or IPv6 literal.
+    public static func numericHost(_ address: UnsafeRawBufferPointer) -> String {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        _ = inet_ntop(address.count == 4 ? AF_INET : AF_INET6, address.baseAddress, &text, socklen_t(text.count))
         return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 

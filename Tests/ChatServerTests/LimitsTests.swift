@@ -1,3 +1,4 @@
+import ChatTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
