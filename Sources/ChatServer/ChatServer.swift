@@ -35,10 +35,8 @@ public final class ChatServer {
     /// The largest WebSocket message taken in: a larger one closes the connection (1009); one
     /// over `--max-line` but within this is answered `error,line-too-long` like a long line.
     var webSocketMaxMessage: Int { max(4 * configuration.maxLine, 65536) }
-    /// `GET /stats` listeners, by connection id, and the timer that feeds them.
-    private var eventStreams: [Int: Connection] = [:]
-    private var eventStreamTimer: EventTimer?
-    private var eventStreamLast: (stats: ServerStats, at: Double)?
+    /// `GET /stats` listeners.
+    private(set) var eventStreams: EventStreams?
     /// The certificate and key for the TLS port; SIGHUP loads them again.
     private let tls: TLSContext?
     private var connections: [Int: Connection] = [:]
@@ -101,6 +99,7 @@ public final class ChatServer {
             registrationTimeout = event_base_init_common_timeout(loop.base, &duration)
         }
         slowConsumerReaper = EventTimer(loop: loop) { [unowned self] in self.reapSlowConsumers() }
+        eventStreams = EventStreams(loop: loop) { [unowned self] in self.currentStats() }
         if let port = configuration.metricsPort {
             metrics = try MetricsEndpoint(server: self, host: configuration.host, port: port)
         }
@@ -211,7 +210,8 @@ public final class ChatServer {
         if let limit = configuration.maxConnections, connections.count >= limit {
             return refuse(socket, saying: .serverFull, format: format, plain: !isTLS)
         }
-        let address = SocketAddress(peerOf: socket).addressBytes
+        let peer = SocketAddress(peerOf: socket)
+        let address = peer.addressBytes
         let counted = configuration.maxConnectionsPerAddress != nil
             && !configuration.exemptAddresses.contains { $0.contains(address) }
         if counted, let limit = configuration.maxConnectionsPerAddress, connectionsByAddress[address, default: 0] >= limit {
@@ -220,7 +220,7 @@ public final class ChatServer {
         var noDelay: Int32 = 1
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
         nextConnectionID += 1
-        guard let connection = Connection(socket: socket, id: nextConnectionID, server: self, dialect: dialect,
+        guard let connection = Connection(socket: socket, id: nextConnectionID, server: self, dialect: dialect, peer: peer,
                                           countedAddress: counted ? address : nil, tls: isTLS ? tls : nil,
                                           answersHTTP: dialect == nil) else {
             logger.error("cannot create a bufferevent, dropping the connection")
@@ -243,43 +243,6 @@ public final class ChatServer {
         if allowed.contains("*") || allowed.contains(origin) { return true }
         guard allowed.isEmpty, let host else { return false }
         return origin == "http://\(host)" || origin == "https://\(host)"
-    }
-
-    func addEventStream(_ connection: Connection) {
-        eventStreams[connection.id] = connection
-        guard eventStreamTimer == nil else { return }
-        let timer = EventTimer(loop: loop) { [unowned self] in self.feedEventStreams() }
-        eventStreamTimer = timer
-        eventStreamLast = (currentStats(), (Double(loop.cachedMillis) / 1000))
-        timer.schedule(after: 1)
-    }
-
-    func removeEventStream(_ connection: Connection) {
-        eventStreams[connection.id] = nil
-    }
-
-    /// One `data:` event a second to every `/stats` stream: figures and rates since the last.
-    private func feedEventStreams() {
-        guard !eventStreams.isEmpty else {
-            eventStreamTimer = nil
-            return
-        }
-        let now = currentStats(), at = (Double(loop.cachedMillis) / 1000)
-        let (before, then) = eventStreamLast ?? (now, at - 1)
-        eventStreamLast = (now, at)
-        let seconds = max(0.001, at - then)
-        func rate(_ later: UInt64, _ earlier: UInt64) -> String {
-            String(Int((Double(later &- earlier) / seconds).rounded()))
-        }
-        let lag = Int((now.loopLag * 1000).rounded())
-        let json = "{\"connections\":\(now.connections),\"users\":\(now.users),\"rooms\":\(now.rooms),"
-            + "\"delivered_per_s\":\(rate(now.deliveries, before.deliveries)),"
-            + "\"commands_per_s\":\(rate(now.commands, before.commands)),\"loop_lag_ms\":\(lag)}"
-        let event = Array("data: \(json)\n\n".utf8)
-        event.withUnsafeBytes { bytes in
-            for connection in eventStreams.values { connection.send(bytes) }
-        }
-        eventStreamTimer?.schedule(after: 1)
     }
 
     /// One over `--max-connections` or `--max-connections-per-address`: `bye,<reason>` (in the

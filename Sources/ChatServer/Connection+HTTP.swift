@@ -72,7 +72,7 @@ extension Connection {
             + "X-Content-Type-Options: nosniff\r\n\r\n"
         Array(head.utf8).withUnsafeBytes { send($0) }
         server.dispatcher.disconnect(self)
-        server.addEventStream(self)
+        server.eventStreams?.add(self)
     }
 
     /// `GET /chat`: checks the handshake and the origin, then speaks WebSocket.

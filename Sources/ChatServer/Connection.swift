@@ -74,9 +74,11 @@ final class Connection: Session {
     private(set) var handshaking = false
     private var handshakeTimer: OpaquePointer?
 
-    /// - Parameter answersHTTP: whether a first line starting `GET ` is an HTTP request.
-    init?(socket: Int32, id: Int, server: ChatServer, dialect: Dialect?, countedAddress: [UInt8]?, tls: TLSContext?,
-          answersHTTP: Bool) {
+    /// - Parameters:
+    ///   - peer: the client's address, which a telnet user is first named after.
+    ///   - answersHTTP: whether a first line starting `GET ` is an HTTP request.
+    init?(socket: Int32, id: Int, server: ChatServer, dialect: Dialect?, peer: SocketAddress, countedAddress: [UInt8]?,
+          tls: TLSContext?, answersHTTP: Bool) {
         guard let bufferevent = ConnectionTransport.makeBufferevent(base: server.loop.base, socket: socket, tls: tls) else {
             return nil
         }
@@ -91,7 +93,6 @@ final class Connection: Session {
         self.countedAddress = countedAddress
         self.sniffing = answersHTTP
         if let dialect {
-            let peer = SocketAddress(peerOf: socket)
             edge = server.dialects.makeEdge(dialect, host: peer.host, port: peer.port)
         } else {
             edge = nil
@@ -219,7 +220,7 @@ final class Connection: Session {
         if let handshakeTimer { event_free(handshakeTimer) }
         handshakeTimer = nil
         webSocket = nil
-        if isEventStream { server.removeEventStream(self) }
+        if isEventStream { server.eventStreams?.remove(self) }
         bufferevent_free(bufferevent)
         server.connectionFinished(self)
     }
