@@ -1,7 +1,8 @@
 /// One load run's settings.
 public struct LoadConfiguration: Sendable {
-    public var host = "127.0.0.1"
-    public var port = 7420
+    /// The chat-server nodes to load, in order: user N goes to target N modulo their count
+    /// (``LoadTarget/index(ofUser:targets:)``). Several make sense only when they serve one chat.
+    public var targets = [LoadTarget(host: "127.0.0.1", port: 7420)]
     /// How the users' connections carry the protocol: TCP, TLS, WebSocket, WebSocket over TLS.
     public var transport = LoadTransport.tcp
     /// Simulated users, one connection each.
@@ -27,7 +28,7 @@ public struct LoadConfiguration: Sendable {
     public var setupTimeout = 30.0
     /// Seconds to wait after sending stops for the last deliveries.
     public var drainTimeout = 5.0
-    /// Local 127.0.0.x addresses to connect from (loopback targets only); 0 picks enough for `users`.
+    /// Local 127.0.0.x addresses to connect from (loopback targets only, shared by them); 0 picks enough for `users`.
     public var sourceAddresses = 0
     /// Quit-and-reconnect cycles per second while the others send. With a churn rate, every
     /// fifth user is a churner: it never sends, goes unchecked, and cycles again and again.

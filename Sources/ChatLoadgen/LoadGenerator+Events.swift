@@ -5,7 +5,9 @@ import LibeventKit
 extension LoadGenerator {
 
     func userConnected(_ user: SimulatedUser) {
-        if user.connections == 1 { statistics.connected += 1 }
+        guard user.connections == 1 else { return }
+        statistics.connected += 1
+        statistics.connectedByTarget[user.target] += 1
     }
 
     func userRegistered(_ user: SimulatedUser) {
@@ -22,8 +24,7 @@ extension LoadGenerator {
     /// A churning user's connection closed after its `quit`: it comes back at once.
     func userQuit(_ user: SimulatedUser) {
         guard phase == .sending || phase == .draining else { return }
-        let source = sources.isEmpty ? nil : sources[user.index % sources.count]
-        user.connect(to: target, from: source)
+        connect(user)
     }
 
     /// The server shed a stuck reader, as it should.
@@ -35,18 +36,24 @@ extension LoadGenerator {
         if phase == .sending && configuration.rate == 0 { fillWindow(user) }
     }
 
+    /// A connection failed or went away. Once every user of one target has failed to connect
+    /// the first time, the run stops naming that target: the node is down or refuses, and
+    /// waiting out the setup timeout would only hide which one it is.
     func userFailed(_ user: SimulatedUser, whileConnecting: Bool, reason: String) {
+        let endpoint = endpoints[user.target]
         lastFailure = reason
-        logger.debug(whileConnecting ? "cannot connect" : "disconnected", metadata: ["user": "u\(user.index)", "reason": "\(reason)"])
+        logger.debug(whileConnecting ? "cannot connect" : "disconnected",
+                     metadata: ["user": "u\(user.index)", "target": "\(endpoint.target)", "reason": "\(reason)"])
         if whileConnecting {
             statistics.connectFailures += 1
+            if user.connections == 1 { statistics.connectFailedByTarget[user.target] += 1 }
         } else if phase != .done {
             statistics.disconnects += 1
         }
-        if statistics.connectFailures == users.count {
-            abort("cannot connect to \(target.description): \(reason)")
+        if whileConnecting && statistics.connectFailedByTarget[user.target] == targetShares[user.target] {
+            abort("cannot connect to \(endpoint.name): \(reason)")
         } else if statistics.connected > 0 && statistics.disconnects >= statistics.connected && phase != .connecting {
-            abort("the server closed every connection (\(reason))")
+            abort("\(endpoints.count > 1 ? "the servers" : "the server") closed every connection (\(reason))")
         }
     }
 

@@ -1,7 +1,7 @@
 import ChatCore
 import LibeventKit
 
-/// Choosing friends and source addresses before the run, and the report after it.
+/// Choosing roles and friends before the run, and the report after it.
 extension LoadGenerator {
 
     /// What user `index` does: the last `--stuck-readers` are stuck, and with `--churn`
@@ -23,18 +23,6 @@ extension LoadGenerator {
             if candidate != index && !friends.contains(candidate) { friends.append(candidate) }
         }
         return friends
-    }
-
-    /// Several 127.0.0.x source addresses for a loopback target, so one process can open
-    /// more connections than one address has ephemeral ports.
-    static func sourceAddresses(for target: SocketAddress, configuration: LoadConfiguration) throws(LibeventError) -> [SocketAddress] {
-        guard target.isIPv4Loopback else { return [] }
-        let count = configuration.sourceAddresses > 0
-            ? configuration.sourceAddresses
-            : max(1, (configuration.users + 4_999) / 5_000)
-        return try (0..<min(count, 254)).map { offset throws(LibeventError) in
-            try SocketAddress(host: "127.0.0.\(offset + 1)", port: 0)
-        }
     }
 
     func makeReport() -> LoadReport {

@@ -19,12 +19,13 @@ public final class LoadGenerator {
     let statistics = LoadStatistics()
     /// Messages between two `ping`s that confirm what a user sent.
     let confirmationInterval: Int
-    let target: SocketAddress
-    let sources: [SocketAddress]
-    /// The client context every TLS connection is made from (`--transport tls` and `wss`).
+    /// The targets, resolved, in `--host` order; each user connects to one of them.
+    let endpoints: [TargetEndpoint]
+    /// How many users go to each endpoint.
+    let targetShares: [Int]
+    /// The client context every TLS connection is made from (`--transport tls` and `wss`);
+    /// one for every target, each connection sending its own target's SNI.
     let tls: TLSClientContext?
-    /// The upgrade request's Host header (`--transport ws` and `wss`).
-    let webSocketHost: String
     var users: [SimulatedUser] = []
     /// Checked users ready in each room: the recipients a `say` is expected to reach.
     var roomSizes: [Int]
@@ -55,15 +56,15 @@ public final class LoadGenerator {
     public init(configuration: LoadConfiguration, logger: Logger) throws(LoadGeneratorError) {
         self.configuration = configuration
         self.logger = logger
+        guard !configuration.targets.isEmpty else { throw .noTargets }
         do throws(LibeventError) {
             loop = try EventLoop()
-            target = try SocketAddress(host: configuration.host, port: configuration.port)
-            sources = try Self.sourceAddresses(for: target, configuration: configuration)
+            endpoints = try TargetEndpoint.resolve(configuration)
         } catch {
             throw .libevent(error)
         }
-        tls = configuration.transport.usesTLS ? try TLSClientContext(host: configuration.host) : nil
-        webSocketHost = WebSocketUpgrade.hostHeader(host: configuration.host, port: configuration.port)
+        targetShares = LoadTarget.shares(users: configuration.users, targets: endpoints.count)
+        tls = configuration.transport.usesTLS ? try TLSClientContext() : nil
         var randomness = SplitMix64(seed: configuration.seed)
         let roles = (0..<configuration.users).map { Self.role(of: $0, configuration: configuration) }
         let checked = roles.indices.filter { roles[$0] == .checked }
@@ -78,8 +79,11 @@ public final class LoadGenerator {
         roomSizes = Array(repeating: 0, count: configuration.mode.usesRooms ? max(1, configuration.rooms) : 0)
         roomSays = Array(repeating: 0, count: roomSizes.count)
         progress = ProgressMeter(logger: logger, interval: configuration.progressInterval)
+        statistics.connectedByTarget = Array(repeating: 0, count: endpoints.count)
+        statistics.connectFailedByTarget = statistics.connectedByTarget
+        let targetCount = endpoints.count
         users = friendLists.enumerated().map { index, friends in
-            SimulatedUser(index: index, role: roles[index],
+            SimulatedUser(index: index, role: roles[index], target: LoadTarget.index(ofUser: index, targets: targetCount),
                           room: configuration.mode.usesRooms ? index % max(1, configuration.rooms) : nil,
                           friends: friends, roomStride: max(1, configuration.rooms), generator: self)
         }
@@ -129,8 +133,7 @@ public final class LoadGenerator {
             : users.count
         let end = min(due, nextToConnect + Self.connectBurst)
         while nextToConnect < end {
-            let source = sources.isEmpty ? nil : sources[nextToConnect % sources.count]
-            users[nextToConnect].connect(to: target, from: source)
+            connect(users[nextToConnect])
             nextToConnect += 1
         }
         if elapsed > configuration.rampUp + configuration.setupTimeout {
@@ -138,6 +141,14 @@ public final class LoadGenerator {
                            metadata: ["ready": "\(statistics.ready)", "users": "\(users.count)"])
             startSending(now: now)
         }
+    }
+
+    /// Opens `user`'s connection to its target, from that target's source address for it;
+    /// the same for its first connection and every reconnection after churning.
+    func connect(_ user: SimulatedUser) {
+        let endpoint = endpoints[user.target]
+        user.connect(to: endpoint.address,
+                     from: endpoint.source(forPosition: LoadTarget.position(ofUser: user.index, targets: endpoints.count)))
     }
 
     func startSending(now: UInt64) {

@@ -4,6 +4,8 @@ import Histogram
 public struct LoadReport: Sendable {
     /// How the connections carried the protocol: tcp, tls, ws or wss.
     public var transport: LoadTransport
+    /// Each target, in `--host` order, with its users and how many of them connected.
+    public var targets: [TargetShare]
     public var users: Int
     public var connected: Int
     public var registered: Int
@@ -29,6 +31,11 @@ public struct LoadReport: Sendable {
 
     init(configuration: LoadConfiguration, statistics: LoadStatistics) {
         transport = configuration.transport
+        let shares = LoadTarget.shares(users: configuration.users, targets: configuration.targets.count)
+        targets = configuration.targets.indices.map { index in
+            let connected = statistics.connectedByTarget.indices.contains(index) ? statistics.connectedByTarget[index] : 0
+            return TargetShare(target: configuration.targets[index], users: shares[index], connected: connected)
+        }
         users = configuration.users
         connected = statistics.connected
         registered = statistics.registered
@@ -78,9 +85,10 @@ public struct LoadReport: Sendable {
         ]
     }
 
-    /// A two-column table for people, with errors by code and the verdict.
+    /// A two-column table for people, with the targets' shares on one line, errors by code and the verdict.
     public func table() -> String {
         var lines = ["transport".padding(to: 22) + transport.rawValue]
+        lines.append("targets".padding(to: 22) + targets.map(\.cell).joined(separator: " "))
         lines += rows.map { key, value in key.padding(to: 22) + value }
         for code in errors.keys.sorted() { lines.append("  error \(code)".padding(to: 22) + "\(errors[code]!)") }
         if let abortReason { lines.append("stopped".padding(to: 22) + abortReason) }
@@ -88,9 +96,10 @@ public struct LoadReport: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// One JSON object with every figure, errors by code, and `passed`.
+    /// One JSON object with every figure, the targets with their users, errors by code, and `passed`.
     public func json() -> String {
         var fields = ["\"transport\":\(Self.jsonString(transport.rawValue))"]
+        fields.append("\"targets\":[" + targets.map(\.json).joined(separator: ",") + "]")
         fields += rows.map { "\"\($0.0)\":\($0.1)" }
         fields[fields.firstIndex { $0.hasPrefix("\"errors\"") }!] = "\"errors\":{"
             + errors.keys.sorted().map { "\"\($0)\":\(errors[$0]!)" }.joined(separator: ",") + "}"

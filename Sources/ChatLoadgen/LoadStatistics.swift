@@ -10,6 +10,10 @@ final class LoadStatistics {
     var registered = 0
     var ready = 0
     var connectFailures = 0
+    /// Per target, in `--host` order: users whose first connection opened, and users whose
+    /// first connection failed (churners' reconnections are not counted).
+    var connectedByTarget: [Int] = [0]
+    var connectFailedByTarget: [Int] = [0]
     /// Connections the server closed or lost while the run still needed them.
     var disconnects = 0
     @exclusivity(unchecked) var sent: UInt64 = 0

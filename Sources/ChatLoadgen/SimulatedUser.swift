@@ -27,6 +27,8 @@ final class SimulatedUser {
 
     let index: Int
     let role: Role
+    /// Its target among the generator's endpoints: the node it connects (and reconnects) to.
+    let target: Int
     /// How many times it has connected: the run's counters count the first time only.
     private(set) var connections = 0
     /// Between `quit` and the server's close, before reconnecting.
@@ -59,9 +61,10 @@ final class SimulatedUser {
     var webSocketKey = ""
     var closeAnswered = false
 
-    init(index: Int, role: Role, room: Int?, friends: [Int], roomStride: Int, generator: LoadGenerator) {
+    init(index: Int, role: Role, target: Int, room: Int?, friends: [Int], roomStride: Int, generator: LoadGenerator) {
         self.index = index
         self.role = role
+        self.target = target
         self.check = DeliveryCheck(roomStride: roomStride)
         self.room = room
         self.friends = friends
@@ -100,7 +103,9 @@ final class SimulatedUser {
         }
         let made: OpaquePointer?
         if let tls = generator.tls {
-            made = tls.makeBufferevent(base: generator.loop.base, socket: socket)  // closes the socket on failure
+            // Closes the socket on failure.
+            made = tls.makeBufferevent(base: generator.loop.base, socket: socket,
+                                       serverName: generator.endpoints[target].serverName)
         } else {
             made = bufferevent_socket_new(generator.loop.base, socket, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
             if made == nil { Glibc.close(socket) }
@@ -198,7 +203,7 @@ final class SimulatedUser {
         var random = SystemRandomNumberGenerator()
         maskKeys = SplitMix64(seed: random.next())
         webSocketKey = WebSocketUpgrade.makeKey(using: &random)
-        let request = Array(WebSocketUpgrade.request(host: generator.webSocketHost, key: webSocketKey).utf8)
+        let request = Array(WebSocketUpgrade.request(host: generator.endpoints[target].hostHeader, key: webSocketKey).utf8)
         request.withUnsafeBytes { _ = bufferevent_write(bufferevent, $0.baseAddress, $0.count) }
     }
 

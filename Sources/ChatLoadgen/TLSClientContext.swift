@@ -12,24 +12,23 @@ import Glibc
 final class TLSClientContext {
     /// Owned: freed in deinit (each SSL made from it holds a reference of its own).
     private let context: OpaquePointer
-    /// Sent as SNI; nil for an IP literal, which SNI may not carry (RFC 6066).
-    let serverName: String?
 
-    init(host: String) throws(LoadGeneratorError) {
+    /// One context for every target: what differs per target, the SNI, is set on each connection.
+    init() throws(LoadGeneratorError) {
         ERR_clear_error()
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw .tls(Self.lastError("SSL_CTX_new")) }
         _ = clibevent_ssl_ctx_set_min_proto_version(context, TLS1_2_VERSION)
         SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
         self.context = context
-        serverName = Self.isIPLiteral(host) ? nil : host
     }
 
     deinit { SSL_CTX_free(context) }
 
     /// An OpenSSL bufferevent that owns `socket` (not yet connected) and a new SSL, set to
-    /// start the handshake once `bufferevent_socket_connect` has connected it; nil on failure,
-    /// with the socket closed.
-    func makeBufferevent(base: OpaquePointer, socket: Int32) -> OpaquePointer? {
+    /// start the handshake once `bufferevent_socket_connect` has connected it, sending
+    /// `serverName` as SNI when given (the target's host, unless an IP literal); nil on
+    /// failure, with the socket closed.
+    func makeBufferevent(base: OpaquePointer, socket: Int32, serverName: String?) -> OpaquePointer? {
         guard let ssl = SSL_new(context) else {
             Glibc.close(socket)
             return nil

@@ -15,9 +15,15 @@ struct LoadgenCommand: ParsableCommand {
             per sender for loss, duplication and order, and measures latency. After sending it drains \
             (at most --drain-timeout seconds).
 
+            --host takes several targets, comma-separated (--host a:7420,b:7421) or with --host given \
+            again, each HOST or HOST:PORT ([ADDRESS]:PORT for IPv6; a target without a port uses --port): \
+            user N goes to target N modulo their count, and the report gives each target's users. The \
+            targets must serve one chat (the nodes of a cluster, or one server listed twice): a user on \
+            an independent server is no-such-user to the others, and room messages do not cross.
+
             --transport picks how each user's connection carries protocol v1: tcp (plain lines, the \
             server's --port), tls (the same lines over TLS, against the server's --tls-port; one client \
-            context for the run, TLS 1.2 or 1.3, SNI set to --host unless it is an IP address), ws \
+            context for the run, TLS 1.2 or 1.3, SNI set to each target's host unless it is an IP address), ws \
             (WebSocket: `GET /chat` upgrade on the plain port, then each line one masked text frame and \
             each server line one text message) or wss (WebSocket over TLS, on the TLS port). The server's \
             certificate is NOT verified: load tests run against test servers with self-signed certificates. \
@@ -29,10 +35,12 @@ struct LoadgenCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The server's address.")
-    var host = "127.0.0.1"
+    @Option(help: ArgumentHelp(
+        "The servers: HOST or HOST:PORT ([ADDRESS]:PORT for IPv6), comma-separated, and --host may be repeated; users take them in turn.",
+        valueName: "targets"))
+    var host = ["127.0.0.1"]
 
-    @Option(help: "The server's port: its --port for tcp and ws, its --tls-port for tls and wss.")
+    @Option(help: "The port of every target that names none: the server's --port for tcp and ws, its --tls-port for tls and wss.")
     var port = 7420
 
     @Option(help: "tcp: v1 lines over TCP; tls: lines over TLS (the certificate is not verified); ws: WebSocket (GET /chat); wss: WebSocket over TLS.")
@@ -98,6 +106,10 @@ struct LoadgenCommand: ParsableCommand {
     func validate() throws {
         guard users >= 1 else { throw ValidationError("--users must be at least 1") }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
+        let targets = try self.targets()
+        guard users >= targets.count else {
+            throw ValidationError("--users (\(users)) must be at least the number of targets (\(targets.count)), so that each has one")
+        }
         guard rampUp >= 0, duration >= 0, rate >= 0, setupTimeout >= 0, drainTimeout >= 0, progressInterval >= 0 else {
             throw ValidationError("times and rates must be 0 or more")
         }
@@ -111,8 +123,7 @@ struct LoadgenCommand: ParsableCommand {
         ChatLogHandler.bootstrap(format: logFormat, level: logLevel)
         let logger = Logger(label: "chat-loadgen")
         var configuration = LoadConfiguration()
-        configuration.host = host
-        configuration.port = port
+        configuration.targets = try targets()
         configuration.transport = transport
         configuration.users = users
         configuration.rampUp = rampUp
@@ -139,6 +150,15 @@ struct LoadgenCommand: ParsableCommand {
         }
         print(json ? report.json() : report.table())
         if !report.passed { throw ExitCode.failure }
+    }
+
+    /// Every `--host` target, in order; a bad one is a usage error naming it.
+    private func targets() throws -> [LoadTarget] {
+        do {
+            return try LoadTarget.parse(host, defaultPort: port)
+        } catch {
+            throw ValidationError("--host: \(error)")
+        }
     }
 }
 

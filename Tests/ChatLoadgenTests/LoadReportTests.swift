@@ -83,7 +83,7 @@ import Testing
         report.sendSeconds = 8
         let json = try parse(report)
         let keys = [
-            "transport", "users", "connected", "registered", "sent", "expected", "delivered", "lost", "duplicated", "reordered",
+            "transport", "targets", "users", "connected", "registered", "sent", "expected", "delivered", "lost", "duplicated", "reordered",
             "errors", "sent_per_s", "delivered_per_s", "latency_p50_us", "latency_p90_us", "latency_p99_us",
             "latency_p999_us", "latency_max_us", "passed",
         ]
@@ -110,6 +110,30 @@ import Testing
             #expect(try parse(report)["transport"] as? String == transport.rawValue)
             #expect(report.table().split(separator: "\n").first == "transport             \(transport.rawValue)")
         }
+    }
+
+    /// Each target with its users (dealt out in turn) and those connected, in `--host` order.
+    @Test func listsEachTargetWithItsUsers() throws {
+        var configuration = LoadConfiguration()
+        configuration.users = 5
+        configuration.targets = [LoadTarget(host: "node1", port: 7420), LoadTarget(host: "::1", port: 5000)]
+        let statistics = LoadStatistics()
+        statistics.connectedByTarget = [3, 1]
+        let report = LoadReport(configuration: configuration, statistics: statistics)
+        #expect(report.targets == [TargetShare(target: configuration.targets[0], users: 3, connected: 3),
+                                   TargetShare(target: configuration.targets[1], users: 2, connected: 1)])
+        let targets = try #require(try parse(report)["targets"] as? [[String: Any]])
+        #expect(targets.map { $0["target"] as? String } == ["node1:7420", "[::1]:5000"])
+        #expect(targets.map { $0["users"] as? Int } == [3, 2])
+        #expect(targets.map { $0["connected"] as? Int } == [3, 1])
+        #expect(report.table().split(separator: "\n")[1] == "targets               node1:7420=3 [::1]:5000=2")
+    }
+
+    @Test func aDefaultRunHasOneTarget() throws {
+        let targets = try #require(try parse(report())["targets"] as? [[String: Any]])
+        #expect(targets.count == 1)
+        #expect(targets.first?["target"] as? String == "127.0.0.1:7420")
+        #expect(targets.first?["users"] as? Int == 4)
     }
 
     @Test func jsonOfACleanRunHasNoErrorsAndPasses() throws {
