@@ -28,17 +28,32 @@ let package = Package(
         ),
         // wslay, the WebSocket frame codec (Debian: libwslay-dev); it ships no pkg-config file.
         .systemLibrary(name: "CWslay", providers: [.apt(["libwslay-dev"])]),
+        // hiredis and its libevent adapter (Debian: libhiredis-dev), for a node of a cluster. No pkg-config:
+        // its file adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning, and /usr/include has it.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         // Swift wrappers for libevent's loop, timers, signals and addresses, shared by both executables.
         .target(name: "LibeventKit", dependencies: ["CLibevent", "ChatCore"]),
         // Protocol, names and registry: pure Swift, no libevent, tested without sockets.
         .target(name: "ChatCore"),
         // The classic teaching chats' protocols, translated at the edge: pure Swift, no libevent.
         .target(name: "ChatDialects", dependencies: ["ChatCore"]),
+        // A node of a cluster: names, rooms and history shared through Redis, on the node's event base.
+        .target(
+            name: "ChatCluster",
+            dependencies: [
+                "ChatCore",
+                "CHiredis",
+                "CLibevent",
+                "LibeventKit",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The libevent layer: event base, listener, connections, signals, timers.
         .target(
             name: "ChatServer",
             dependencies: [
                 "ChatCore",
+                "ChatCluster",
                 "ChatDialects",
                 "CLibevent",
                 "CLibeventOpenSSL",
@@ -60,6 +75,7 @@ let package = Package(
             name: "chat-server",
             dependencies: [
                 "ChatServer",
+                "ChatCluster",
                 "ChatCore",
                 "ChatDialects",
                 "ChatCommandLine",

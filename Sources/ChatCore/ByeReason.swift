@@ -9,6 +9,9 @@ public enum ByeReason: String, CaseIterable, Sendable {
     case tooManyConnections = "too-many-connections"
     /// This server's addition: no `register` within `--registration-timeout` seconds.
     case registrationTimeout = "registration-timeout"
+    /// A node of a cluster, beyond protocol v1: the node lost the cluster for longer than
+    /// `--node-timeout`, and meanwhile another node gave this user's name to someone else.
+    case nameLost = "name-lost"
 
     /// The complete `bye,<reason>\n` line.
     public var line: [UInt8] { Array("bye,\(rawValue)\n".utf8) }

@@ -1,5 +1,6 @@
 extension Dispatcher {
     func execute(_ command: Command, from session: Session) {
+        if let cluster { return execute(command, from: session, in: cluster) }
         switch command {
         case .register(let name): register(session, as: name)
         case .list: registry.deliver(.userList(Array(registry.userNames)), to: session)
@@ -92,8 +93,10 @@ extension Dispatcher {
         registry.deliver(.ack(name: name, previous: old), to: session)
     }
 
-    private func quit(_ session: Session, text: UnsafeRawBufferPointer?) {
-        if let name = session.name {
+    func quit(_ session: Session, text: UnsafeRawBufferPointer?) {
+        if let name = session.name, let cluster {
+            leaveCluster(session, name: name, cluster: cluster, text: text, voluntary: true)
+        } else if let name = session.name {
             if session.roomCount > 0 {
                 registry.broadcastToRoomMates(of: session, .quit(name: name, text: text, voluntary: true))
             }
@@ -108,7 +111,7 @@ extension Dispatcher {
 
     /// The room called `given` and the session's membership index in it, or nil
     /// after answering `bad-name` or `not-in-room`.
-    private func membership(of session: Session, in given: UnsafeRawBufferPointer) -> (Room, Int)? {
+    func membership(of session: Session, in given: UnsafeRawBufferPointer) -> (Room, Int)? {
         guard let roomName = ChatName(given) else {
             sendError(.badName, detail: given, to: session)
             return nil

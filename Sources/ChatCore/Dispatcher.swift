@@ -20,7 +20,10 @@ public final class Dispatcher {
     /// The limit as decimal digits: the detail of `line-too-long`.
     private let lineTooLongDetail: [UInt8]
     /// Set when the command being handled was answered with an error.
-    private var failed = false
+    var failed = false
+    /// The other nodes, on a node of a cluster; nil on a single server, where the registry
+    /// answers every command at once.
+    public var cluster: (any ChatCluster)?
 
     /// - Parameters:
     ///   - clock: wall-clock milliseconds, for history timestamps.
@@ -45,6 +48,10 @@ public final class Dispatcher {
     @discardableResult
     public func handle(line: UnsafeRawBufferPointer, from session: Session) -> Bool {
         guard !session.isClosed else { return false }
+        if session.isAwaiting {
+            session.backlog.append(.line(Array(line)))
+            return true
+        }
         let (head, arguments) = LineBytes.splitAtComma(line)
         let verbBytes = LineBytes.trimmed(head)
         if arguments == nil && verbBytes.isEmpty { return false }  // blank line: takes no token
@@ -80,6 +87,7 @@ public final class Dispatcher {
     /// Answers a line longer than ``maxLine`` with `error,line-too-long,<limit>`.
     public func rejectLongLine(from session: Session) {
         guard !session.isClosed else { return }
+        if session.isAwaiting { return session.backlog.append(.tooLong) }
         commands &+= 1
         _ = takeToken(session)  // an over-long line takes a token too; its own error comes first
         errors[.lineTooLong, default: 0] += 1
@@ -91,7 +99,9 @@ public final class Dispatcher {
     public func disconnect(_ session: Session, notify: Bool = true) {
         guard !session.isClosed else { return }
         session.isClosed = true
+        session.backlog = []
         guard let name = session.name else { return }
+        if let cluster { return leaveCluster(session, name: name, cluster: cluster, text: nil, voluntary: false) }
         if notify && session.roomCount > 0 {
             registry.broadcastToRoomMates(of: session, .quit(name: name, text: nil, voluntary: false))
         }

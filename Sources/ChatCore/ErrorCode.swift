@@ -17,4 +17,7 @@ public enum ErrorCode: String, CaseIterable, Sendable {
     case tooManyRooms = "too-many-rooms"
     /// This server's limit, beyond protocol v1: `--max-rooms` rooms exist and the join would create one more.
     case roomsFull = "rooms-full"
+    /// A node of a cluster, beyond protocol v1: the command needs the cluster, which this
+    /// node cannot reach now (Redis down, restarting or too slow).
+    case unavailable
 }

@@ -8,6 +8,12 @@ public struct History {
         public var from: ChatName
         /// The free text as sent.
         public var text: [UInt8]
+
+        public init(millis: Int64, from: ChatName, text: [UInt8]) {
+            self.millis = millis
+            self.from = from
+            self.text = text
+        }
     }
 
     /// The most entries kept (the server's `--history`).
@@ -15,7 +21,7 @@ public struct History {
     private var slots: [Entry] = []
     private var start = 0
 
-    init(limit: Int) {
+    public init(limit: Int) {
         self.limit = max(0, limit)
     }
 
@@ -28,7 +34,13 @@ public struct History {
     /// The entries, oldest first.
     public var entries: [Entry] { (0..<count).map { self[$0] } }
 
-    mutating func append(millis: Int64, from: ChatName, text: UnsafeRawBufferPointer) {
+    /// Forgets every entry, keeping the slots' storage.
+    public mutating func removeAll() {
+        slots.removeAll(keepingCapacity: true)
+        start = 0
+    }
+
+    public mutating func append(millis: Int64, from: ChatName, text: UnsafeRawBufferPointer) {
         guard limit > 0 else { return }
         if slots.count < limit {
             slots.append(Entry(millis: millis, from: from, text: Array(text)))

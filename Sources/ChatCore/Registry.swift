@@ -120,18 +120,18 @@ public final class Registry {
     }
 
     /// Sends an event to every member of `room` but `sender`, formatted once per format.
-    public func broadcast(_ event: ChatEvent, in room: Room, except sender: Session) {
+    public func broadcast(_ event: ChatEvent, in room: Room, except sender: Session?) {
         v1Line.reset()
         V1Format.write(event, into: &v1Line)
         // The room holds every member for the whole loop, so each is borrowed, as an
         // Unmanaged of the same layout, without a retain/release pair: those pairs
         // were the largest cost of a fan-out (about 15% of server time at 100 members).
-        let skip = Unmanaged.passUnretained(sender).toOpaque()
+        let skip = sender.map { UnsafeMutableRawPointer(Unmanaged.passUnretained($0).toOpaque()) }
         v1Line.withBytes { v1 in
             room.members.withUnsafeBufferPointer { members in
                 members.withMemoryRebound(to: Unmanaged<Session>.self) { borrowed in
                     guard room.otherFormatMembers > 0 else {
-                        deliveries &+= UInt64(room.members.count - 1)
+                        deliveries &+= UInt64(room.members.count - (skip == nil ? 0 : 1))
                         for member in borrowed where member.toOpaque() != skip {
                             member._withUnsafeGuaranteedRef { $0.send(v1) }
                         }
@@ -163,6 +163,28 @@ public final class Registry {
             }
         }
     }
+
+    /// Sends an event once to every member of any of `rooms` but `sender`: a notice from
+    /// the cluster about a user this node may not hold.
+    public func broadcast(_ event: ChatEvent, toMembersOf rooms: [Room], except sender: Session?) {
+        v1Line.reset()
+        V1Format.write(event, into: &v1Line)
+        noticeGeneration &+= 1
+        let generation = noticeGeneration
+        let formatGeneration = nextFormatGeneration()
+        sender?.noticeStamp = generation
+        v1Line.withBytes { v1 in
+            for room in rooms {
+                for member in room.members where member.noticeStamp != generation {
+                    member.noticeStamp = generation
+                    send(event, v1: v1, generation: formatGeneration, to: member)
+                }
+            }
+        }
+    }
+
+    /// Every registered session.
+    public var sessions: some Sequence<Session> { users.values }
 
     /// One recipient of a fan-out: v1 bytes as they are, any other format written the
     /// first time this fan-out (`generation`) meets it.

@@ -23,6 +23,12 @@ open class Session {
     var rateBucket: TokenBucket?
     /// Which of the registry's formats this session's lines are written in.
     public private(set) var format: FormatID
+    /// A command of this session waits for the cluster: its later lines wait too, so that
+    /// replies stay in command order. A transport stops reading meanwhile.
+    public internal(set) var isAwaiting = false
+    /// Lines handed over while awaiting (at most what one read or message of the transport
+    /// held, since it stops reading), run in order once the answer has come.
+    var backlog: [BackloggedLine] = []
 
     public init(format: FormatID = .v1) {
         self.format = format
@@ -39,6 +45,10 @@ open class Session {
         preconditionFailure("a transport's Session subclass must override closeAfterFlush()")
     }
 
+    /// The cluster answered and the backlog has run: a transport that stopped reading while
+    /// ``isAwaiting`` reads its buffered lines again. Nothing to do for one that never stops.
+    open func resumeReading() {}
+
     /// Writes this session's lines in another format from now on: a connection that turns
     /// out to speak another protocol (an HTTP upgrade to WebSocket). Only before it has
     /// registered, since rooms count their members' formats.
@@ -47,12 +57,28 @@ open class Session {
         self.format = format
     }
 
+    /// Says `bye,<reason>` and closes, as the server does for its own reasons: a cluster
+    /// node whose user's name went to someone else.
+    open func close(saying reason: ByeReason) {
+        preconditionFailure("a transport's Session subclass must override close(saying:)")
+    }
+
+    /// The rooms this session is in.
+    public var rooms: [Room] { memberships.map(\.room) }
+
     /// The number of rooms this session is in.
     public var roomCount: Int { memberships.count }
 
     func membershipIndex(of room: Room) -> Int? {
         memberships.firstIndex { $0.room === room }
     }
+}
+
+/// A line that came while its session was awaiting the cluster.
+enum BackloggedLine {
+    case line([UInt8])
+    /// A line over the limit, answered `error,line-too-long` in its turn.
+    case tooLong
 }
 
 /// A session's place in one room's member list, so leaving is O(1).

@@ -31,6 +31,7 @@ enum PlainWords {
         case .alreadyInRoom: ("You are already in ", ".")
         case .tooManyRooms: ("You are in too many rooms to join ", ".")
         case .roomsFull: ("The server has too many rooms to open ", ".")
+        case .unavailable: ("The chat is unavailable for a moment: try again.", nil)
         }
     }
 
@@ -44,6 +45,7 @@ enum PlainWords {
         case .slowConsumer: line.append("Disconnected: messages were not being read.")
         case .tooManyConnections: line.append("Too many connections from your address.")
         case .registrationTimeout: line.append("Disconnected: no name given in time.")
+        case .nameLost: line.append("Disconnected: your name was given to someone else while this server was cut off.")
         }
         return true
     }

@@ -1,5 +1,6 @@
 import CLibevent
 import LibeventKit
+import ChatCluster
 import ChatCore
 import ChatDialects
 import Logging
@@ -45,6 +46,7 @@ public final class ChatServer {
     private var nextConnectionID = 0
     private var signalWatchers: [SignalWatcher] = []
     private var drainTimer: EventTimer?
+    private var leavingCluster = false
     /// Totals of the libevent layer, bumped by connections on every send. Unchecked for
     /// exclusivity: each bump is one in-place add with no call inside it.
     @exclusivity(unchecked) var counters = TransportCounters()
@@ -59,6 +61,8 @@ public final class ChatServer {
     /// Connections over `--max-pending`, dropped once the current callback is done.
     private var slowConsumers: [Connection] = []
     private var slowConsumerReaper: EventTimer?
+    /// This server as a node of a cluster (`--redis`); nil on a single server.
+    let cluster: ClusterNode?
 
     /// Binds the listening socket; throws when the address is bad or in use.
     public init(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
@@ -74,6 +78,13 @@ public final class ChatServer {
         dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history,
                                                    otherFormats: dialects.formats + [WebSocketFormat()]),
                                 maxLine: configuration.maxLine, limits: configuration.limits, clock: { loop.cachedMillis })
+        if let clusterConfiguration = configuration.cluster {
+            let node = ClusterNode(configuration: clusterConfiguration, registry: dispatcher.registry, loop: loop, logger: logger)
+            dispatcher.cluster = node
+            cluster = node
+        } else {
+            cluster = nil
+        }
         listener = try Self.listen(loop: loop, host: configuration.host, port: configuration.port, logger: logger)
         for dialect in Dialect.allCases {
             guard let port = configuration.dialectPorts[dialect] else { continue }
@@ -152,6 +163,7 @@ public final class ChatServer {
                                           read: { [unowned self] in self.currentStats() },
                                           takeLag: { lagMonitor.takeWorst() })
         }
+        cluster?.start()
         loop.run()
         for connection in Array(connections.values) { connection.finish() }
         signalWatchers.removeAll()
@@ -185,7 +197,7 @@ public final class ChatServer {
         for connection in Array(connections.values) {
             connection.close(saying: .shutdown, notifyRooms: false)
         }
-        guard !connections.isEmpty else { return loop.stop() }
+        guard !connections.isEmpty else { return drained() }
         let timer = EventTimer(loop: loop) { [unowned self] in
             self.logger.warning("drain timeout, closing the rest", metadata: ["connections": "\(self.connections.count)"])
             self.loop.stop()
@@ -284,6 +296,15 @@ public final class ChatServer {
             connectionsByAddress[address] = remaining > 0 ? remaining : nil
         }
         logger.debug("connection closed", metadata: ["id": "\(connection.id)"])
-        if state == .draining && connections.isEmpty { loop.stop() }
+        if state == .draining && connections.isEmpty { drained() }
+    }
+
+    /// Every connection has gone: a node's users leave the cluster (the others hear `quit`
+    /// at once), then the loop stops.
+    private func drained() {
+        guard let cluster else { return loop.stop() }
+        guard !leavingCluster else { return }
+        leavingCluster = true
+        cluster.leave { [unowned self] in self.loop.stop() }
     }
 }

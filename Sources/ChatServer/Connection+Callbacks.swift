@@ -13,6 +13,8 @@ extension Connection {
         }
         connection.readLines()
         if let webSocket = connection.webSocket, connection.state == .open || connection.state == .condemned {
+            // Frames wait in the input buffer while the session awaits the cluster.
+            guard !connection.isAwaiting else { return }
             webSocket.read()
             connection.afterWebSocketRead()
         } else if !connection.readsLines, connection.state == .open {

@@ -39,7 +39,7 @@ extension Connection {
             }
         }
         if state == .closed { return .gone }
-        return state == .open && readsLines ? .more : .stop
+        return state == .open && readsLines && !isAwaiting ? .more : .stop
     }
 
     /// The first line has no LF yet: four bytes that are not `GET ` make it protocol v1 at
@@ -64,6 +64,10 @@ extension Connection {
     /// The peer closed its side: a last line without LF still counts, then the name goes and the output drains.
     func peerClosed() {
         readLines()
+        if isAwaiting && state == .open {
+            peerEnded = true
+            return
+        }
         if state == .open && readsLines {
             var input = EvbufferLines(bufferevent_get_input(bufferevent)!)
             reader.finishLine(from: &input) { event, framer in handle(event, framer: &framer) }
@@ -92,7 +96,7 @@ extension Connection {
 
     /// The quiet gap passed: everything buffered is one command.
     func quietGapPassed() {
-        guard state == .open else { return }
+        guard state == .open, !isAwaiting else { return }  // resuming arms the gap again
         var input = EvbufferLines(bufferevent_get_input(bufferevent)!)
         reader.finishLine(from: &input) { event, framer in handle(event, framer: &framer) }
         guard state != .closed else { return }

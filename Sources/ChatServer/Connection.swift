@@ -66,6 +66,9 @@ final class Connection: Session {
     /// Fires once, `--registration-timeout` after the accept.
     private var registrationTimer: OpaquePointer?
 
+    /// The peer ended its stream while the session awaited the cluster: closing waits for the lines before it.
+    var peerEnded = false
+
     /// The close frame's code when the server closes a WebSocket: 1000, 1001 going away, 1008 policy.
     var webSocketCloseCode: UInt16 = 1000
     /// Plain TCP or TLS: what carries the bufferevent's bytes.
@@ -182,6 +185,24 @@ final class Connection: Session {
         // A peer that stops reading must not hold the connection open for ever.
         var flushLimit = timeval(tv_sec: Int(server.configuration.drainTimeout.rounded(.up)), tv_usec: 0)
         bufferevent_set_timeouts(bufferevent, nil, &flushLimit)
+    }
+
+    /// The cluster answered: the lines and frames left in the input buffer while the session
+    /// waited are read now, and an end of stream that came meanwhile is taken in its turn.
+    override func resumeReading() {
+        guard state == .open else { return }
+        readLines()
+        if let webSocket, state == .open, !isAwaiting {
+            webSocket.read()
+            afterWebSocketRead()
+        }
+        if peerEnded && state == .open && !isAwaiting { return peerClosed() }
+        armQuietGap()
+        finishIfFlushed()
+    }
+
+    override func close(saying reason: ByeReason) {
+        close(saying: reason, notifyRooms: true)
     }
 
     // MARK: Closing

@@ -40,7 +40,9 @@ final class MetricsEndpoint {
             reply(request, 200, "OK", export.render(server.currentStats()),
                   type: "text/plain; version=0.0.4; charset=utf-8")
         case "/healthz":
-            if server.state == .running {
+            if server.state == .running, let cluster = server.cluster, !cluster.isAvailable {
+                reply(request, 503, "Service Unavailable", Array("redis unavailable\n".utf8))
+            } else if server.state == .running {
                 reply(request, 200, "OK", Array("ok\n".utf8))
             } else {
                 reply(request, 503, "Service Unavailable", Array("draining\n".utf8))

@@ -1,3 +1,4 @@
+import ChatCluster
 import ChatCore
 import ChatDialects
 import LibeventKit
@@ -51,6 +52,9 @@ public struct ServerConfiguration: Sendable {
     /// Seconds of quiet after which a classic or chat-room client's bytes without a
     /// newline count as one command (those clients send no newline).
     public var quietGap = 0.025
+
+    /// The cluster this server is a node of (`--redis`); nil: a single server.
+    public var cluster: ClusterConfiguration?
 
     public init() {}
 }

@@ -1,3 +1,4 @@
+import ChatCluster
 import ChatCore
 
 /// Everything the throughput log and the metrics report, read at one instant.
@@ -13,6 +14,8 @@ struct ServerStats {
     var loopLag = 0.0
     var residentBytes = 0
     var draining = false
+    /// A node of a cluster's figures; nil on a single server.
+    var cluster: ClusterFigures?
 
     var errorCount: UInt64 { errors.values.reduce(0, +) }
 }
@@ -31,6 +34,7 @@ extension ChatServer {
         stats.loopLag = lagMonitor?.worstLag ?? 0
         stats.residentBytes = ResidentMemory.bytes()
         stats.draining = state == .draining
+        stats.cluster = cluster?.figures
         return stats
     }
 }

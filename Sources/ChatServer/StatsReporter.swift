@@ -1,3 +1,4 @@
+import ChatCluster
 import LibeventKit
 import Logging
 
@@ -49,6 +50,16 @@ final class StatsReporter {
             "loop_lag_ms": .string(format(now.loopLag * 1000)),
             "rss_bytes": "\(now.residentBytes)",
         ]
+        if let cluster = now.cluster {
+            let earlier = before.cluster ?? ClusterFigures()
+            fields["cluster_nodes"] = "\(cluster.nodesAlive)"
+            fields["redis_connected"] = cluster.connected ? "1" : "0"
+            fields["cluster_published_per_s"] = rate(cluster.published, earlier.published)
+            fields["cluster_received_per_s"] = rate(cluster.received, earlier.received)
+            fields["redis_rtt_p99_ms"] = .string(format(cluster.roundTripP99Ms))
+            fields["cluster_catch_ups"] = "\(cluster.catchUps &- earlier.catchUps)"
+            fields["cluster_lost"] = "\(cluster.lost &- earlier.lost)"
+        }
         for (code, count) in now.errors where count != before.errors[code] ?? 0 {
             fields["errors_per_s.\(code.rawValue)"] = rate(count, before.errors[code] ?? 0)
         }

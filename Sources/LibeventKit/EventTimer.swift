@@ -20,5 +20,11 @@ public final class EventTimer {
         event_add(event, &delay)
     }
 
+    /// Runs the action later in this loop pass, after the callbacks already due: work
+    /// gathered during the pass (a batch) goes out once, at its end.
+    public func fireInThisPass() {
+        event_active(event, EV_TIMEOUT, 0)
+    }
+
     public func cancel() { event_del(event) }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatCluster
 import ChatCommandLine
 import ChatCore
 import ChatDialects
@@ -44,7 +45,8 @@ struct ServeCommand: ParsableCommand {
                                    "--registration-timeout", "--rate-limit", "--rate-burst", "--max-rooms-per-user", "--max-rooms",
                                    "--drain-timeout", "--stats-interval", "--metrics-port", "--tls-port", "--tls-cert", "--tls-key", "--tls-handshake-timeout", "--ws-origins",
                                    "--classic-port", "--nickname-port",
-                                   "--telnet-port", "--dialect-room", "--quiet-gap", "--log-level", "--log-format"]
+                                   "--telnet-port", "--dialect-room", "--quiet-gap", "--redis", "--cluster", "--node-timeout",
+                                   "--redis-timeout", "--log-level", "--log-format"]
 
     @Option(help: "The address to listen on: a host name, IPv4 or IPv6 literal (CHAT_HOST).")
     var host = ServerConfiguration().host
@@ -127,6 +129,20 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds of quiet after which a classic or chat-room client's bytes without a newline are one command (CHAT_QUIET_GAP).")
     var quietGap = ServerConfiguration().quietGap
 
+    @Option(help: ArgumentHelp(
+        "Join the cluster of every node with this Redis and --cluster name: redis://[[USER]:PASSWORD@]HOST:PORT[/DB]. Off: one server, nothing else to run (CHAT_REDIS, which keeps a password off the command line).",
+        valueName: "url"))
+    var redis: String?
+
+    @Option(help: "The cluster's name: it prefixes every Redis key and channel, so several chats can share one Redis (CHAT_CLUSTER).")
+    var cluster = "chat"
+
+    @Option(help: "Seconds after which a node that stopped answering is taken for gone: its users' names are freed and their rooms hear quit (CHAT_NODE_TIMEOUT).")
+    var nodeTimeout = 10.0
+
+    @Option(help: "Seconds a Redis command may go unanswered before the node drops its connection, answers error,unavailable and reconnects (CHAT_REDIS_TIMEOUT).")
+    var redisTimeout = 3.0
+
     @Option(help: "The lowest level logged: trace, debug, info, notice, warning, error, critical (CHAT_LOG_LEVEL).")
     var logLevel = Logger.Level.info
 
@@ -165,6 +181,22 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--dialect-room must be 1 to 32 of A-Z a-z 0-9 _ - ., not \(dialectRoom.debugDescription)")
         }
         guard quietGap > 0, quietGap <= 10 else { throw ValidationError("--quiet-gap must be more than 0 and at most 10 seconds") }
+        _ = try parsedRedis()
+        guard !cluster.isEmpty, cluster.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) }) else {
+            throw ValidationError("--cluster must be letters, digits, _ - or ., not \(cluster.debugDescription)")
+        }
+        guard nodeTimeout >= 1 else { throw ValidationError("--node-timeout must be at least 1 second") }
+        guard redisTimeout > 0 else { throw ValidationError("--redis-timeout must be more than 0") }
+    }
+
+    /// `--redis` as an endpoint; nil when off.
+    func parsedRedis() throws -> RedisEndpoint? {
+        guard let redis, !redis.isEmpty else { return nil }
+        do {
+            return try RedisEndpoint(url: redis)
+        } catch {
+            throw ValidationError("--redis: \(error)")
+        }
     }
 
     /// `--exempt-addresses` as ranges: `none` or an empty value is none.
@@ -210,6 +242,11 @@ struct ServeCommand: ParsableCommand {
         configuration.dialectPorts[.telnet] = telnetPort
         configuration.dialectRoom = dialectRoom
         configuration.quietGap = quietGap
+        if let endpoint = try parsedRedis() {
+            configuration.cluster = ClusterConfiguration(
+                redis: endpoint, name: cluster, nodeTimeout: nodeTimeout, redisTimeout: redisTimeout,
+                historyLimit: history, maxRooms: configuration.limits.maxRooms)
+        }
         do {
             let server = try ChatServer(configuration: configuration, logger: logger)
             try server.run()

@@ -6,12 +6,13 @@ import Testing
         (ByeReason.quit, "bye,quit\n"), (.shutdown, "bye,shutdown\n"), (.idleTimeout, "bye,idle-timeout\n"),
         (.serverFull, "bye,server-full\n"), (.slowConsumer, "bye,slow-consumer\n"),
         (.tooManyConnections, "bye,too-many-connections\n"), (.registrationTimeout, "bye,registration-timeout\n"),
+        (.nameLost, "bye,name-lost\n"),
     ])
     func lineIsByeCommaReasonLF(_ reason: ByeReason, _ expected: String) {
         #expect(reason.line == Array(expected.utf8))
     }
 
-    @Test func thereAreTheFiveReasonsOfTheSpecAndThisServersTwo() {
-        #expect(ByeReason.allCases.count == 7)
+    @Test func thereAreTheFiveReasonsOfTheSpecAndThisServersThree() {
+        #expect(ByeReason.allCases.count == 8)
     }
 }

@@ -9,6 +9,8 @@ import Testing
             "already-in-room",
             // This server's room limits, after protocol v1's codes.
             "too-many-rooms", "rooms-full",
+            // A cluster node's, when it cannot reach the cluster.
+            "unavailable",
         ])
     }
 }

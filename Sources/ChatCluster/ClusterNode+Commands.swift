@@ -1,0 +1,220 @@
+import ChatCore
+
+/// What the dispatcher asks: each answer comes from a script's reply (nil: the link went).
+extension ClusterNode: ChatCluster {
+    public func claim(_ name: ChatName, for session: Session, then done: @escaping (ClusterReply) -> Void) {
+        flushSays()
+        let sent = run(.register, [name.folded.description, name.description]) { reply in
+            done(Self.outcome(reply))
+        }
+        if !sent { done(.unavailable) }
+    }
+
+    public func rename(_ session: Session, from old: ChatName, to new: ChatName, then done: @escaping (ClusterReply) -> Void) {
+        flushSays()
+        let sent = run(.rename, [old.folded.description, new.folded.description, new.description]) { reply in
+            done(Self.outcome(reply))
+        }
+        if !sent { done(.unavailable) }
+    }
+
+    public func userNames(then done: @escaping ([ChatName]?) -> Void) {
+        let sent = commands.send(RedisCommand("HVALS", prefix + "users")) { reply in
+            guard let values = reply?.array else { return done(nil) }
+            // Each value is "<node> <name>".
+            done(values.compactMap { value in
+                value.bytes?.withUnsafeBytes { raw in
+                    let words = ClusterWire.words(raw, count: 2)
+                    return words.count == 2 ? ChatName(words[1]) : nil
+                }
+            })
+        }
+        if !sent { done(nil) }
+    }
+
+    public func roomNames(then done: @escaping ([ChatName]?) -> Void) {
+        let sent = commands.send(RedisCommand("HVALS", prefix + "rooms")) { reply in
+            guard let values = reply?.array else { return done(nil) }
+            done(values.compactMap { $0.bytes?.withUnsafeBytes { ChatName($0) } })
+        }
+        if !sent { done(nil) }
+    }
+
+    public func members(of room: ChatName, then done: @escaping (ClusterMembers) -> Void) {
+        let sent = run(.who, [room.folded.description]) { reply in
+            guard let values = reply?.array else { return done(.unavailable) }
+            let names = values.compactMap { $0.bytes?.withUnsafeBytes { ChatName($0) } }
+            guard let spelled = names.first else { return done(.noSuchRoom) }
+            done(.members(room: spelled, names: Array(names.dropFirst())))
+        }
+        if !sent { done(.unavailable) }
+    }
+
+    public func chat(from sender: ChatName, to name: ChatName, text: UnsafeRawBufferPointer?,
+                     then done: @escaping (ClusterReply) -> Void) {
+        flushSays()
+        var command = RedisCommand()
+        command.add(name.folded)
+        command.add(sender)
+        command.add(ClusterWire.optionalText(text))
+        let sent = run(.chat, command) { [unowned self] reply in
+            if case .integer(1) = reply { figures.published &+= 1 }
+            done(Self.outcome(reply))
+        }
+        if !sent { done(.unavailable) }
+    }
+
+    public func join(_ session: Session, as name: ChatName, room: ChatName, then done: @escaping (ClusterJoin) -> Void) {
+        guard isAvailable else { return done(.unavailable) }
+        let link = self.link(for: room.folded)
+        let pending = PendingJoin(
+            run: { [unowned self] in self.sendJoin(session, as: name, room: room, link: link, then: done) },
+            fail: { [unowned self] in
+                done(.unavailable)
+                self.release(link)
+            })
+        if link.subscribed { pending.run() } else { link.awaitingSubscription.append(pending) }
+    }
+
+    private func sendJoin(_ session: Session, as name: ChatName, room: ChatName, link: RoomLink,
+                          then done: @escaping (ClusterJoin) -> Void) {
+        // Gone while the subscription was coming: its `gone` has been sent already.
+        guard !session.isClosed else {
+            done(.unavailable)
+            return release(link)
+        }
+        flushSays()
+        link.joinsInFlight += 1
+        var command = RedisCommand()
+        command.add(room.folded)
+        command.add(room)
+        command.add(name.folded)
+        command.add(name)
+        command.add(configuration.maxRooms ?? 0)
+        command.add(configuration.historyLimit)
+        let sent = run(.join, command) { [unowned self] reply in
+            link.joinsInFlight -= 1
+            guard let values = reply?.array, let status = values.first?.integer else {
+                done(.unavailable)
+                return release(link)
+            }
+            guard status == 1, values.count >= 4,
+                  let spelled = values[1].bytes?.withUnsafeBytes({ ChatName($0) }),
+                  let members = values[2].integer, let seq = values[3].integer else {
+                done(.roomsFull)
+                return release(link)
+            }
+            let history = values.dropFirst(4).compactMap { $0.bytes.flatMap(ClusterWire.historyEntry) }
+            let admit = { [unowned self] (recent: [History.Entry]) in
+                done(.joined(room: spelled, members: Int(members), history: history, recent: recent))
+                release(link)
+            }
+            if let last = link.seq, last < seq {
+                link.parked.append((seq, { admit([]) }))
+            } else {
+                if link.seq == nil { link.seq = seq }
+                admit(link.recentEntries(after: seq))
+            }
+        }
+        if !sent {
+            link.joinsInFlight -= 1
+            done(.unavailable)
+            release(link)
+        }
+    }
+
+    public func say(in room: ChatName, from sender: ChatName, millis: Int64, text: UnsafeRawBufferPointer) -> Bool {
+        guard isAvailable, queuedBytes < configuration.maxQueuedBytes else { return false }
+        let folded = room.folded
+        let before = sayBatches[folded]?.body.count ?? 0
+        sayBatches[folded, default: SayBatch()].append(millis: millis, from: sender, text: text)
+        queuedBytes += (sayBatches[folded]?.body.count ?? 0) - before
+        flushTimer.fireInThisPass()
+        return true
+    }
+
+    public func leave(_ name: ChatName, room: ChatName, localRoom: Room?) {
+        flushSays()
+        run(.leave, [room.folded.description, name.folded.description, name.description]) { _ in }
+        if localRoom == nil, let link = rooms[room.folded] { release(link) }
+    }
+
+    public func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, emptied: [ChatName]) {
+        flushSays()
+        var command = RedisCommand()
+        command.add(name.folded)
+        command.add(voluntary ? "v" : "x")
+        command.add(ClusterWire.optionalText(text))
+        run(.unregister, command) { _ in }
+        for room in emptied {
+            if let link = rooms[room.folded] { release(link) }
+        }
+    }
+
+    // MARK: Batches
+
+    /// Sends this pass's room messages, one script call per room. Called at the end of the
+    /// pass, and before any other command, so a sender's messages keep their order.
+    func flushSays() {
+        guard !sayBatches.isEmpty else { return }
+        let batches = sayBatches
+        sayBatches.removeAll(keepingCapacity: true)
+        queuedBytes = 0
+        for (folded, batch) in batches {
+            var command = RedisCommand()
+            command.add(folded)
+            command.add(configuration.catchUpWindow)
+            command.add(batch.body)
+            let sent = run(.say, command) { [unowned self] reply in
+                if let seq = reply?.integer, seq >= 0 {
+                    figures.published &+= UInt64(batch.count)
+                } else {
+                    figures.lost &+= UInt64(batch.count)
+                }
+            }
+            if !sent { figures.lost &+= UInt64(batch.count) }
+        }
+    }
+
+    /// The link went with messages not yet sent: they are lost, and counted.
+    func abandonBatches() {
+        for batch in sayBatches.values { figures.lost &+= UInt64(batch.count) }
+        sayBatches.removeAll()
+        queuedBytes = 0
+    }
+
+    // MARK: Rooms' subscriptions
+
+    /// The room's link, subscribing when it is new.
+    func link(for folded: ChatName) -> RoomLink {
+        if let link = rooms[folded] { return link }
+        let link = RoomLink(folded: folded, channel: roomChannelPrefix + folded.withBytes { Array($0) })
+        rooms[folded] = link
+        subscriber.subscribe(link.channel)
+        return link
+    }
+
+    /// Unsubscribes from a room with no local members and no join on the way.
+    func release(_ link: RoomLink) {
+        guard registry.room(named: link.folded) == nil, link.joinsInFlight == 0,
+              link.awaitingSubscription.isEmpty, link.parked.isEmpty, rooms[link.folded] === link else { return }
+        rooms[link.folded] = nil
+        subscriber.unsubscribe(link.channel)
+    }
+
+    private static func outcome(_ reply: RedisReply?) -> ClusterReply {
+        switch reply?.integer {
+        case 1: .done
+        case 0: .refused
+        default: .unavailable
+        }
+    }
+}
+
+extension SayBatch {
+    mutating func append(millis: Int64, from: ChatName, text: UnsafeRawBufferPointer) {
+        if count > 0 { body.append(UInt8(ascii: "\n")) }
+        ClusterWire.appendEntry(millis: millis, from: from, text: text, to: &body)
+        count += 1
+    }
+}

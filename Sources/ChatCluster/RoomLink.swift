@@ -1,0 +1,51 @@
+import ChatCore
+
+/// What a node knows of one room it subscribes to: where the room's message stream is,
+/// and who waits for it.
+final class RoomLink {
+    let folded: ChatName
+    let channel: [UInt8]
+    /// The subscription is in place: messages published from now on reach this node.
+    var subscribed = false
+    /// Joins waiting for the subscription, so that nothing said after their answer is missed.
+    var awaitingSubscription: [PendingJoin] = []
+    /// Joins sent to Redis and not answered yet: the subscription stays meanwhile.
+    var joinsInFlight = 0
+    /// The sequence number of the last message taken in order; nil before the first.
+    var seq: Int64?
+    /// The last messages taken, for a joiner whose answer came after some of them:
+    /// their sequence numbers run up to ``seq``.
+    var recent = History(limit: RoomLink.recentLimit)
+    /// A catch-up from the room's log is in flight: messages that come meanwhile wait in `held`.
+    var catchingUp = false
+    var held: [[UInt8]] = []
+    /// Joiners whose history runs up to a sequence number the stream has not reached yet:
+    /// each joins the local room when it does, so it sees every later message once.
+    var parked: [(seq: Int64, admit: () -> Void)] = []
+
+    static let recentLimit = 256
+
+    init(folded: ChatName, channel: [UInt8]) {
+        self.folded = folded
+        self.channel = channel
+    }
+
+    /// The recent messages after sequence number `after`, oldest first.
+    func recentEntries(after: Int64) -> [History.Entry] {
+        guard let seq, seq > after else { return [] }
+        let wanted = Int(min(Int64(recent.count), seq - after))
+        return (recent.count - wanted..<recent.count).map { recent[$0] }
+    }
+}
+
+/// A join waiting for its room's subscription.
+struct PendingJoin {
+    let run: () -> Void
+    let fail: () -> Void
+}
+
+/// The room messages of one loop pass for one room, sent as one script call.
+struct SayBatch {
+    var body: [UInt8] = []
+    var count = 0
+}

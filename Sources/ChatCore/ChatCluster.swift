@@ -1,0 +1,69 @@
+/// What a dispatcher asks of the other nodes of a cluster, beyond its own ``Registry``.
+///
+/// On a single server there is no cluster: the registry is the whole chat and answers
+/// every command at once. On a node of a cluster the registry is the node's local view
+/// (its own sessions, and the rooms they are in), and a `ChatCluster` holds the rest:
+/// names, rooms, memberships and history shared by every node. Its answers come later,
+/// on the node's own thread, through the closures passed in; the dispatcher holds the
+/// asking session's further lines until then, so replies stay in command order.
+///
+/// Every room event, the sender's own node included, reaches local members through the
+/// cluster (the implementation calls back into the registry's fan-out), so each member
+/// sees a room's messages in the one order the cluster gave them.
+public protocol ChatCluster: AnyObject {
+    /// False while the node cannot reach the cluster: what needs it is answered
+    /// `error,unavailable` at once.
+    var isAvailable: Bool { get }
+
+    /// Claims `name` for `session` cluster-wide, if nobody holds it.
+    func claim(_ name: ChatName, for session: Session, then done: @escaping (ClusterReply) -> Void)
+    /// Moves `session`'s claim from `old` to `new` and tells its rooms' members.
+    func rename(_ session: Session, from old: ChatName, to new: ChatName, then done: @escaping (ClusterReply) -> Void)
+    /// Every user of the cluster; nil when unavailable.
+    func userNames(then done: @escaping ([ChatName]?) -> Void)
+    /// Every room of the cluster; nil when unavailable.
+    func roomNames(then done: @escaping ([ChatName]?) -> Void)
+    /// The members of `room` on every node.
+    func members(of room: ChatName, then done: @escaping (ClusterMembers) -> Void)
+    /// A direct message to `name` on whichever node holds it (`refused`: nobody does).
+    func chat(from sender: ChatName, to name: ChatName, text: UnsafeRawBufferPointer?,
+              then done: @escaping (ClusterReply) -> Void)
+    /// Adds `session` (registered as `name`) to `room`; `done` runs when the session may
+    /// join the node's local room: from then on it receives the room's messages.
+    func join(_ session: Session, as name: ChatName, room: ChatName, then done: @escaping (ClusterJoin) -> Void)
+    /// Publishes a room message; false when it cannot (unavailable, or the node's queue to
+    /// the cluster is full). Sent in batches: no answer.
+    func say(in room: ChatName, from sender: ChatName, millis: Int64, text: UnsafeRawBufferPointer) -> Bool
+    /// `name` left `room`, and the local room knows; the node's local room is `localRoom`, nil once it has emptied.
+    func leave(_ name: ChatName, room: ChatName, localRoom: Room?)
+    /// `name` is gone (quit, closed, shut down): its claim and memberships go, and its rooms'
+    /// members hear `quit`. `rooms` are the node's local rooms that emptied with it.
+    func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, emptied rooms: [ChatName])
+}
+
+/// How the cluster answered a command that has one outcome besides success.
+public enum ClusterReply: Sendable {
+    case done
+    /// The name is taken (`claim`, `rename`), or nobody has it (`chat`).
+    case refused
+    case unavailable
+}
+
+/// How the cluster answered a `join`.
+public enum ClusterJoin {
+    /// `room` as its creator spelled it, its members on every node (the joiner included),
+    /// its history, oldest first, and the messages said after that history but before the
+    /// joiner could be added to the local room, which it is told as `say` lines.
+    case joined(room: ChatName, members: Int, history: [History.Entry], recent: [History.Entry])
+    /// `--max-rooms` rooms exist in the cluster.
+    case roomsFull
+    case unavailable
+}
+
+/// How the cluster answered a `who`.
+public enum ClusterMembers {
+    /// `room` as its creator spelled it, and its members on every node.
+    case members(room: ChatName, names: [ChatName])
+    case noSuchRoom
+    case unavailable
+}

@@ -1,0 +1,209 @@
+/// The commands on a node of a cluster: what the local view can decide (bad names,
+/// memberships, the per-user room limit) is decided at once, as on a single server; the
+/// rest waits for the cluster while the session's further lines wait in its backlog.
+///
+/// Byte arguments point into the line being handled, so whatever an answer needs later
+/// (a name, an error's detail) is copied before the cluster is asked.
+extension Dispatcher {
+    func execute(_ command: Command, from session: Session, in cluster: any ChatCluster) {
+        switch command {
+        case .register(let name): register(session, as: name, in: cluster)
+        case .list:
+            guard available(cluster, for: session) else { return }
+            awaitAnswer(session)
+            cluster.userNames { [self] names in
+                answer(session) {
+                    if let names { registry.deliver(.userList(names), to: session) } else { sendError(.unavailable, to: session) }
+                }
+            }
+        case .rooms:
+            guard available(cluster, for: session) else { return }
+            awaitAnswer(session)
+            cluster.roomNames { [self] names in
+                answer(session) {
+                    if let names { registry.deliver(.roomList(names), to: session) } else { sendError(.unavailable, to: session) }
+                }
+            }
+        case .chat(let to, let text): chat(from: session, to: to, text: text, in: cluster)
+        case .join(let room): join(session, room: room, in: cluster)
+        case .say(let room, let text):
+            guard let (room, _) = membership(of: session, in: room), let from = session.name else { return }
+            guard available(cluster, for: session),
+                  cluster.say(in: room.name, from: from, millis: clock(), text: text) else {
+                return sendError(.unavailable, to: session)
+            }
+        case .leave(let given):
+            guard let (room, index) = membership(of: session, in: given), let name = session.name else { return }
+            registry.deliver(.left(room: room.name), to: session)
+            registry.leave(room, session: session, membershipIndex: index)
+            cluster.leave(name, room: room.name, localRoom: registry.room(named: room.name))
+        case .who(let room): who(for: session, in: room, cluster: cluster)
+        case .nick(let name): nick(session, to: name, in: cluster)
+        case .quit(let text): quit(session, text: text)
+        case .ping(let token): registry.deliver(.pong(token: token), to: session)
+        case .help: registry.deliver(.help, to: session)
+        }
+    }
+
+    /// Frees the session's name and memberships, locally at once and in the cluster, whose
+    /// nodes (this one too) tell the rooms' members `quit`.
+    func leaveCluster(_ session: Session, name: ChatName, cluster: any ChatCluster,
+                      text: UnsafeRawBufferPointer?, voluntary: Bool) {
+        let emptied = session.memberships.compactMap { $0.room.members.count == 1 ? $0.room.name : nil }
+        registry.unregister(session)
+        cluster.gone(name, text: text, voluntary: voluntary, emptied: emptied)
+    }
+
+    // MARK: Waiting for answers
+
+    /// The session's next lines wait until ``answer(_:_:)``.
+    private func awaitAnswer(_ session: Session) {
+        session.isAwaiting = true
+    }
+
+    /// Carries out an answer (unless the session has gone meanwhile), then the lines that
+    /// waited for it, until one of them waits in turn.
+    private func answer(_ session: Session, _ body: () -> Void) {
+        session.isAwaiting = false
+        guard !session.isClosed else { return }
+        body()
+        while !session.isAwaiting, !session.isClosed, !session.backlog.isEmpty {
+            switch session.backlog.removeFirst() {
+            case .line(let bytes): _ = bytes.withUnsafeBytes { handle(line: $0, from: session) }
+            case .tooLong: rejectLongLine(from: session)
+            }
+        }
+        if !session.isAwaiting && !session.isClosed { session.resumeReading() }
+    }
+
+    /// False, after answering `unavailable`, when the node cannot reach the cluster.
+    private func available(_ cluster: any ChatCluster, for session: Session) -> Bool {
+        guard cluster.isAvailable else {
+            sendError(.unavailable, to: session)
+            return false
+        }
+        return true
+    }
+
+    // MARK: Commands
+
+    private func register(_ session: Session, as given: UnsafeRawBufferPointer, in cluster: any ChatCluster) {
+        if let current = session.name {
+            return current.withBytes { sendError(.alreadyRegistered, detail: $0, to: session) }
+        }
+        guard let name = ChatName(given) else { return sendError(.badName, detail: given, to: session) }
+        guard registry.user(named: name) == nil else { return sendError(.nameTaken, detail: given, to: session) }
+        guard available(cluster, for: session) else { return }
+        let detail = Array(given)
+        awaitAnswer(session)
+        cluster.claim(name, for: session) { [self] reply in
+            // Claimed for a session that has gone meanwhile: the claim goes too.
+            if session.isClosed, case .done = reply { cluster.gone(name, text: nil, voluntary: false, emptied: []) }
+            answer(session) {
+                switch reply {
+                case .done:
+                    registry.register(session, as: name)
+                    registry.deliver(.ack(name: name, previous: nil), to: session)
+                case .refused: detail.withUnsafeBytes { sendError(.nameTaken, detail: $0, to: session) }
+                case .unavailable: sendError(.unavailable, to: session)
+                }
+            }
+        }
+    }
+
+    private func chat(from session: Session, to given: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer?,
+                      in cluster: any ChatCluster) {
+        guard let name = ChatName(given) else { return sendError(.badName, detail: given, to: session) }
+        guard let from = session.name else { return sendError(.noSuchUser, detail: given, to: session) }
+        guard available(cluster, for: session) else { return }
+        let detail = Array(given)
+        awaitAnswer(session)
+        cluster.chat(from: from, to: name, text: text) { [self] reply in
+            answer(session) {
+                switch reply {
+                case .done: break
+                case .refused: detail.withUnsafeBytes { sendError(.noSuchUser, detail: $0, to: session) }
+                case .unavailable: sendError(.unavailable, to: session)
+                }
+            }
+        }
+    }
+
+    private func join(_ session: Session, room given: UnsafeRawBufferPointer, in cluster: any ChatCluster) {
+        guard let roomName = ChatName(given), let name = session.name else {
+            return sendError(.badName, detail: given, to: session)
+        }
+        if let existing = registry.room(named: roomName), session.membershipIndex(of: existing) != nil {
+            return sendError(.alreadyInRoom, detail: given, to: session)
+        }
+        if let limit = limits.maxRoomsPerUser, session.roomCount >= limit {
+            return sendError(.tooManyRooms, detail: given, to: session)
+        }
+        guard available(cluster, for: session) else { return }
+        let detail = Array(given)
+        awaitAnswer(session)
+        cluster.join(session, as: name, room: roomName) { [self] reply in
+            answer(session) {
+                switch reply {
+                case .joined(let spelling, let members, let history, let recent):
+                    let room = registry.join(session, roomNamed: spelling)
+                    registry.deliver(.joined(room: room.name, members: members), to: session)
+                    for entry in history {
+                        entry.text.withUnsafeBytes { text in
+                            registry.deliver(.history(room: room.name, millis: entry.millis, from: entry.from, text: text), to: session)
+                        }
+                    }
+                    for entry in recent {
+                        entry.text.withUnsafeBytes { registry.deliver(.say(room: room.name, from: entry.from, text: $0), to: session) }
+                    }
+                case .roomsFull: detail.withUnsafeBytes { sendError(.roomsFull, detail: $0, to: session) }
+                case .unavailable: sendError(.unavailable, to: session)
+                }
+            }
+        }
+    }
+
+    private func who(for session: Session, in given: UnsafeRawBufferPointer, cluster: any ChatCluster) {
+        guard let roomName = ChatName(given) else { return sendError(.badName, detail: given, to: session) }
+        guard available(cluster, for: session) else { return }
+        let detail = Array(given)
+        awaitAnswer(session)
+        cluster.members(of: roomName) { [self] reply in
+            answer(session) {
+                switch reply {
+                case .members(let room, let names): registry.deliver(.who(room: room, members: names), to: session)
+                case .noSuchRoom: detail.withUnsafeBytes { sendError(.noSuchRoom, detail: $0, to: session) }
+                case .unavailable: sendError(.unavailable, to: session)
+                }
+            }
+        }
+    }
+
+    private func nick(_ session: Session, to given: UnsafeRawBufferPointer, in cluster: any ChatCluster) {
+        guard let name = ChatName(given), let old = session.name else {
+            return sendError(.badName, detail: given, to: session)
+        }
+        if let holder = registry.user(named: name), holder !== session {
+            return sendError(.nameTaken, detail: given, to: session)
+        }
+        if name.withBytes({ new in old.withBytes { new.elementsEqual($0) } }) {
+            return registry.deliver(.ack(name: name, previous: old), to: session)
+        }
+        guard available(cluster, for: session) else { return }
+        let detail = Array(given)
+        awaitAnswer(session)
+        cluster.rename(session, from: old, to: name) { [self] reply in
+            // Renamed for a session that has gone meanwhile: its `gone` named the old name.
+            if session.isClosed, case .done = reply { cluster.gone(name, text: nil, voluntary: false, emptied: []) }
+            answer(session) {
+                switch reply {
+                case .done:
+                    registry.rename(session, to: name)
+                    registry.deliver(.ack(name: name, previous: old), to: session)
+                case .refused: detail.withUnsafeBytes { sendError(.nameTaken, detail: $0, to: session) }
+                case .unavailable: sendError(.unavailable, to: session)
+                }
+            }
+        }
+    }
+}
