@@ -48,8 +48,10 @@ extension ClusterNode {
             let localRooms = ClusterWire.roomNames(words[4]).compactMap { registry.room(named: $0) }
             guard !localRooms.isEmpty else { return }
             let voluntary = words[3].first == UInt8(ascii: "v")
+            // A local session by that name is one the cluster took for gone (its node was
+            // frozen): it is not told of its own quit, and learns its fate at the repair.
             registry.broadcast(.quit(name: name, text: ClusterWire.optionalText(from: words[5]), voluntary: voluntary),
-                               toMembersOf: localRooms, except: nil)
+                               toMembersOf: localRooms, except: registry.user(named: name))
         } else if payload.first == UInt8(ascii: "N") {
             let words = ClusterWire.words(payload, count: 5)
             guard words.count == 5, let old = ChatName(words[2]), let new = ChatName(words[3]) else { return }

@@ -108,6 +108,7 @@ public final class ClusterNode {
     /// AUTH and SELECT as configured, then every script loaded, a first heartbeat and a repair.
     private func prepareCommands() {
         authenticate(commands)
+        name(commands, "cmd")
         let endpoint = configuration.redis
         if endpoint.database != 0 {
             commands.send(RedisCommand("SELECT", String(endpoint.database))) { [unowned self] reply in
@@ -132,6 +133,7 @@ public final class ClusterNode {
 
     private func prepareSubscriber() {
         authenticate(subscriber)
+        name(subscriber, "sub")
         subscriber.subscribe(noticeChannel)
         subscriber.subscribe(nodeChannel)
         for link in rooms.values { subscriber.subscribe(link.channel) }
@@ -146,6 +148,11 @@ public final class ClusterNode {
         connection.send(command) { [unowned self] reply in
             if case .error(let message) = reply { self.refused("AUTH: \(message)") }
         }
+    }
+
+    /// Names the connection in Redis's CLIENT LIST: `chat-<node>-cmd` or `-sub`, for operators.
+    private func name(_ connection: RedisConnection, _ role: String) {
+        connection.send(RedisCommand("CLIENT", "SETNAME", "\(configuration.name)-\(id)-\(role)")) { _ in }
     }
 
     /// Redis answered setup with an error (a wrong password, a bad database): logged, and

@@ -128,9 +128,8 @@ final class RedisConnection {
     }
 
     private static func errorText(_ context: UnsafePointer<redisAsyncContext>) -> String {
-        withUnsafeBytes(of: context.pointee.errstr) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
+        guard let text = context.pointee.errstr else { return "error \(context.pointee.err)" }
+        return String(cString: text)
     }
 
     private static func owner(_ context: UnsafePointer<redisAsyncContext>?) -> RedisConnection? {

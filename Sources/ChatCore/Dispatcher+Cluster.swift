@@ -28,8 +28,7 @@ extension Dispatcher {
         case .join(let room): join(session, room: room, in: cluster)
         case .say(let room, let text):
             guard let (room, _) = membership(of: session, in: room), let from = session.name else { return }
-            guard available(cluster, for: session),
-                  cluster.say(in: room.name, from: from, millis: clock(), text: text) else {
+            guard cluster.say(in: room.name, from: from, millis: clock(), text: text) else {
                 return sendError(.unavailable, to: session)
             }
         case .leave(let given):

@@ -59,6 +59,19 @@ public final class OutputCollector: @unchecked Sendable {
         }
     }
 
+    /// Waits until everything read so far satisfies `predicate`.
+    public func waitForText(timeout: TimeInterval, where predicate: (String) -> Bool) throws {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            let text = String(decoding: data, as: UTF8.self)
+            if predicate(text) { return }
+            if closed { throw TestFailure("the stream closed before the text awaited; it held:\n\(text)") }
+            if !condition.wait(until: deadline) { throw TestFailure("timed out after \(timeout)s awaiting text; got:\n\(text)") }
+        }
+    }
+
     /// Waits until the writer closes the pipe, and returns everything.
     public func waitForEnd(timeout: TimeInterval = 20) throws -> String {
         let deadline = Date(timeIntervalSinceNow: timeout)

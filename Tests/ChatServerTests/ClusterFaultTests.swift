@@ -1,0 +1,148 @@
+import ChatTestSupport
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Faults of a cluster, each caused for real: a node killed, stopped, frozen; Redis killed,
+/// restarted empty, frozen, or late; a node's subscription cut.
+@Suite struct ClusterFaultTests {
+    @Test func aKilledNodesUsersLeaveTheirRoomsWithinTheNodeTimeoutAndTheirNamesAreFree() throws {
+        let cluster = try ClusterProcess(nodes: 2, arguments: ["--node-timeout", "2"])
+        let ann = try cluster.user("Ann", on: 0)
+        let bob = try cluster.user("Bob", on: 1)
+        try ClusterTests.join("lobby", [ann, bob])
+        cluster.nodes[1].child.kill()
+        try ann.expect("quit,Bob,")  // LineClient waits 5 s at most: well past the 2 s timeout
+        let newcomer = try cluster.nodes[0].connect()
+        try newcomer.send("register,bob\n")
+        try newcomer.expect("ack,bob")
+        _ = bob
+    }
+
+    @Test func aNodeStoppedWithSIGTERMTellsTheOthersAtOnce() throws {
+        let cluster = try ClusterProcess(nodes: 2, arguments: ["--node-timeout", "60"])
+        let ann = try cluster.user("Ann", on: 0)
+        let bob = try cluster.user("Bob", on: 1)
+        try ClusterTests.join("lobby", [ann, bob])
+        cluster.nodes[1].signal(SIGTERM)
+        try bob.expect("bye,shutdown")
+        try ann.expect("quit,Bob,")  // long before the 60 s node timeout
+        #expect(try cluster.nodes[1].waitForExit() == .exit(0))
+        try ann.send("list\n")
+        try ann.expect("list,Ann")
+    }
+
+    @Test func redisKilledAndStartedEmptyAgain() throws {
+        let cluster = try ClusterProcess(nodes: 2, arguments: ["--redis-timeout", "1"])
+        let ann = try cluster.user("Ann", on: 0)
+        let bob = try cluster.user("Bob", on: 1)
+        try ClusterTests.join("lobby", [ann, bob])
+        try cluster.redis.kill()
+        for node in cluster.nodes { try node.waitForLog("redis unavailable") }
+        // Connected clients stay connected; what needs the cluster says so.
+        try ann.send("say,lobby,lost?\nlist\nchat,Bob,x\nping,1\n")
+        try ann.expect(lines: ["error,unavailable", "error,unavailable", "error,unavailable", "pong,1"])
+        try cluster.redis.start()
+        for node in cluster.nodes { try node.waitForLog("redis available again") }
+        // Each node wrote its users and memberships back into the empty Redis.
+        try ann.send("who,lobby\n")
+        let who = try ann.readLine()
+        #expect(who.hasPrefix("who,lobby,") && who.split(separator: ",").dropFirst(2).sorted() == ["Ann", "Bob"], "\(who)")
+        try ann.send("say,lobby,back\n")
+        try bob.expect("say,lobby,Ann,back")
+        let thief = try cluster.nodes[0].connect()
+        try thief.send("register,bob\n")
+        try thief.expect("error,name-taken,bob")
+        for node in cluster.nodes { #expect(node.process.isRunning) }
+    }
+
+    @Test func aFrozenRedisIsUnavailableAfterTheRedisTimeoutAndTheChatCarriesOnAfterIt() throws {
+        let cluster = try ClusterProcess(nodes: 2, arguments: ["--redis-timeout", "1"])
+        let ann = try cluster.user("Ann", on: 0)
+        let bob = try cluster.user("Bob", on: 1)
+        cluster.redis.freeze()
+        try ann.send("list\nping,1\n")
+        try ann.expect(lines: ["error,unavailable", "pong,1"])
+        cluster.redis.thaw()
+        try cluster.nodes[0].waitForLog("redis available again")
+        try cluster.nodes[1].waitForLog("cluster joined")  // it may not have needed Redis meanwhile
+        try ann.send("chat,Bob,thawed\n")
+        try bob.expect("chat,Ann,thawed")
+    }
+
+    @Test func aNodeStartedBeforeRedisRetriesAndIsUnhealthyUntilConnected() throws {
+        let redis = try RedisProcess(startNow: false)
+        let metricsPort = try HTTPResponse.freePort()
+        let node = try ServerProcess.start(["--redis", redis.url, "--stats-interval", "0", "--metrics-port", "\(metricsPort)"])
+        try node.waitForLog("redis unavailable")
+        try node.waitForLog("metrics listening")
+        #expect(try HTTPResponse.get("/healthz", port: metricsPort).status == 503)
+        try redis.start()
+        try node.waitForLog("redis available again")
+        #expect(try HTTPResponse.get("/healthz", port: metricsPort).status == 200)
+        let client = try node.connect()
+        try client.send("register,Early\n")
+        try client.expect("ack,Early")
+        #expect(node.logCount("redis unavailable") == 1, "one warning, not one per retry")
+    }
+
+    @Test func aNodeWhoseSubscriptionWasCutCatchesUpFromTheRoomsLog() throws {
+        let cluster = try ClusterProcess(nodes: 2)
+        let ann = try cluster.user("Ann", on: 0)
+        let bob = try cluster.user("Bob", on: 1)
+        try ClusterTests.join("lobby", [ann, bob])
+        let bobsNode = try Self.nodeID(of: cluster.nodes[1])
+        for round in 0..<30 {
+            try ann.send((0..<10).map { "say,lobby,\(round * 10 + $0)\n" }.joined())
+            if round == 10 || round == 20 {
+                // The second cut comes once the node is back from the first, while Ann goes on.
+                if round == 20 { try cluster.nodes[1].waitForLog("redis available again") }
+                try Self.killConnection(named: "chat-\(bobsNode)-sub", in: cluster.redis)
+            }
+        }
+        for number in 0..<300 { try bob.expect("say,lobby,Ann,\(number)") }
+        #expect(try ClusterProcess.sync(bob, via: ann) == [], "each message once")
+    }
+
+    @Test func aNodeTakenForGoneWhileFrozenTellsAUserWhoseNameWentToSomeoneElse() throws {
+        let cluster = try ClusterProcess(nodes: 2, arguments: ["--node-timeout", "2"])
+        let ann = try cluster.user("Ann", on: 0)
+        let bob = try cluster.user("Bob", on: 1)
+        try ClusterTests.join("lobby", [ann, bob])
+        cluster.nodes[1].signal(SIGSTOP)
+        try ann.expect("quit,Bob,")
+        let thief = try cluster.nodes[0].connect()
+        try thief.send("register,Bob\n")
+        try thief.expect("ack,Bob")
+        cluster.nodes[1].signal(SIGCONT)
+        #expect(try bob.readToEOF() == ["bye,name-lost"])
+        try ann.send("who,lobby\n")
+        try ann.expect("who,lobby,Ann")
+    }
+
+    /// The node id from the `cluster node starting` line.
+    static func nodeID(of node: ServerProcess) throws -> String {
+        let line = try node.stderr.waitForLine(timeout: 20) { $0.contains("cluster node starting") }
+        guard let range = line.range(of: "node=") else { throw TestFailure("no node id in \(line)") }
+        return String(line[range.upperBound...].prefix { $0 != " " })
+    }
+
+    /// CLIENT KILL of the connection Redis lists under `name`, over Redis's inline protocol.
+    static func killConnection(named name: String, in redis: RedisProcess) throws {
+        let admin = try LineClient(port: redis.port)
+        try admin.send("CLIENT LIST\r\n")
+        let header = try admin.readLine()
+        guard header.hasPrefix("$"), let length = Int(header.dropFirst().dropLast()) else {
+            throw TestFailure("CLIENT LIST answered \(header)")
+        }
+        let list = try admin.readText(bytes: length + 2)
+        guard let line = list.split(separator: "\n").first(where: { $0.contains("name=\(name) ") }),
+              let id = line.split(separator: " ").first(where: { $0.hasPrefix("id=") })?.dropFirst(3) else {
+            throw TestFailure("no connection named \(name) in:\n\(list)")
+        }
+        try admin.send("CLIENT KILL ID \(id)\r\n")
+        #expect(try admin.readLine() == ":1\r")
+    }
+}

@@ -1,0 +1,164 @@
+import ChatTestSupport
+import Foundation
+import Testing
+
+/// Protocol v1 across the nodes of a cluster: a real Redis, real nodes, each pair of users
+/// on different nodes.
+@Suite struct ClusterTests {
+    @Test func namesAreUniqueAcrossNodesCaseInsensitivelyAndListNamesEveryUser() throws {
+        let cluster = try ClusterProcess(nodes: 3)
+        let ann = try cluster.user("Ann", on: 0)
+        let bob = try cluster.user("Bob", on: 1)
+        let cy = try cluster.user("Cy", on: 2)
+        let other = try cluster.nodes[2].connect()
+        try other.send("register,ann\nregister,BOB\n")
+        try other.expect(lines: ["error,name-taken,ann", "error,name-taken,BOB"])
+        for client in [ann, bob, cy] {
+            try client.send("list\n")
+            #expect(CommandsTests.names(in: try client.readLine(), verb: "list") == ["Ann", "Bob", "Cy"])
+        }
+    }
+
+    @Test func directChatReachesAUserOnAnyNodeAndNoSuchUserOnlyWhenNobodyHasTheName() throws {
+        let cluster = try ClusterProcess(nodes: 2)
+        let ann = try cluster.user("Ann", on: 0)
+        let bob = try cluster.user("Bob", on: 1)
+        try ann.send("chat,bob,hello there\nchat,Nobody,hi\nchat,Bob\n")
+        try ann.expect("error,no-such-user,Nobody")
+        try bob.expect(lines: ["chat,Ann,hello there", "chat,Ann,hi"])
+        try bob.send("chat,Ann,back\n")
+        try ann.expect("chat,Bob,back")
+    }
+
+    @Test func roomsHaveMembersOnEveryNodeWithClusterWideCountsWhoRoomsAndHistory() throws {
+        let cluster = try ClusterProcess(nodes: 3, arguments: ["--history", "2"])
+        let ann = try cluster.user("Ann", on: 0)
+        let bob = try cluster.user("Bob", on: 1)
+        let cy = try cluster.user("Cy", on: 2)
+        try ann.send("join,Lobby\n")
+        try ann.expect("joined,Lobby,1")
+        try bob.send("join,lobby\n")
+        try bob.expect("joined,Lobby,2")
+        try ann.expect("join,Lobby,Bob")
+        try ann.send("say,lobby,one\nsay,lobby,two\nsay,lobby,three\n")
+        for line in ["say,Lobby,Ann,one", "say,Lobby,Ann,two", "say,Lobby,Ann,three"] { try bob.expect(line) }
+        try bob.send("say,LOBBY,four\n")
+        try ann.expect("say,Lobby,Bob,four")
+        // The newcomer on a third node: the room's count, its last two messages, said on two nodes.
+        try cy.send("join,lobby\n")
+        try cy.expect("joined,Lobby,3")
+        let history = try cy.readLines(2)
+        #expect(history.map { Self.withoutTime($0) } == ["history,Lobby,Ann,three", "history,Lobby,Bob,four"])
+        try ann.expect("join,Lobby,Cy")
+        try bob.expect("join,Lobby,Cy")
+        try cy.send("who,lobby\nrooms\nwho,nowhere\n")
+        let who = try cy.readLine()
+        #expect(who.hasPrefix("who,Lobby,") && who.split(separator: ",").dropFirst(2).sorted() == ["Ann", "Bob", "Cy"], "\(who)")
+        try cy.expect("rooms,Lobby")
+        try cy.expect("error,no-such-room,nowhere")
+        // Leaving: the others hear it once; the last one out takes the room and its history.
+        try bob.send("leave,lobby\n")
+        try bob.expect("left,Lobby")
+        try ann.expect("leave,Lobby,Bob")
+        try cy.expect("leave,Lobby,Bob")
+        try cy.send("leave,lobby\n")
+        try cy.expect("left,Lobby")
+        try ann.expect("leave,Lobby,Cy")
+        try ann.send("leave,lobby\n")
+        try ann.expect("left,Lobby")
+        try bob.send("rooms\njoin,lobby\n")
+        try bob.expect(lines: ["rooms", "joined,lobby,1"])
+    }
+
+    @Test func nickAndQuitReachEachRoomMateOnceWhicheverNode() throws {
+        let cluster = try ClusterProcess(nodes: 3)
+        let ann = try cluster.user("Ann", on: 0)
+        let bob = try cluster.user("Bob", on: 1)
+        let cy = try cluster.user("Cy", on: 2)
+        let dee = try cluster.user("Dee", on: 0)
+        try ClusterTests.join("one", [ann, bob, cy])
+        try ClusterTests.join("two", [ann, bob])  // Bob shares two rooms with Ann
+        try ann.send("nick,Anna\n")
+        try ann.expect("ack,Anna")
+        try bob.expect("nick,Ann,Anna")
+        try cy.expect("nick,Ann,Anna")
+        ann.name = "Anna"
+        #expect(try ClusterProcess.sync(bob, via: dee) == [], "one notice per recipient")
+        #expect(try ClusterProcess.sync(cy, via: dee) == [])
+        #expect(try ClusterProcess.sync(dee, via: bob) == [], "no notice to a user in none of the rooms")
+        // The old name is free on every node; the new one is taken.
+        let newcomer = try cluster.nodes[2].connect()
+        try newcomer.send("register,anna\nregister,ann\n")
+        try newcomer.expect(lines: ["error,name-taken,anna", "ack,ann"])
+        try ann.send("quit,see you\n")
+        try ann.expect("bye,quit")
+        try bob.expect("quit,Anna,see you")
+        try cy.expect("quit,Anna,see you")
+        #expect(try ClusterProcess.sync(bob, via: dee) == [])
+        try dee.send("chat,Anna,gone?\n")
+        try dee.expect("error,no-such-user,Anna")
+    }
+
+    @Test func pipelinedCommandsAreAnsweredInOrderWhileSomeWaitForRedis() throws {
+        let cluster = try ClusterProcess(nodes: 2)
+        let bob = try cluster.user("Bob", on: 1)
+        let ann = try cluster.nodes[0].connect()
+        try ann.send("register,Ann\nping,1\njoin,r\nping,2\nsay,r,hi\nwho,r\nchat,Bob,x\nchat,Zed,x\nlist\nrooms\nnick,Ann2\nping,3\n")
+        try ann.expect(lines: ["ack,Ann", "pong,1", "joined,r,1", "pong,2", "who,r,Ann", "error,no-such-user,Zed"])
+        #expect(CommandsTests.names(in: try ann.readLine(), verb: "list") == ["Ann", "Bob"])
+        try ann.expect(lines: ["rooms,r", "ack,Ann2", "pong,3"])
+        try bob.expect("chat,Ann,x")
+    }
+
+    @Test func twoNodesRegisteringOneNameAtOnceGiveExactlyOneAck() throws {
+        let cluster = try ClusterProcess(nodes: 2)
+        let first = try (0..<20).map { _ in try cluster.nodes[0].connect() }
+        let second = try (0..<20).map { _ in try cluster.nodes[1].connect() }
+        for index in 0..<20 {
+            try first[index].send("register,racer\(index)\n")
+            try second[index].send("register,RACER\(index)\n")
+        }
+        for index in 0..<20 {
+            let replies = [try first[index].readLine(), try second[index].readLine()]
+            #expect(replies.filter { $0.hasPrefix("ack,") }.count == 1, "\(replies)")
+            #expect(replies.filter { $0.hasPrefix("error,name-taken,") }.count == 1, "\(replies)")
+        }
+    }
+
+    @Test func aRedisThatWantsAPasswordTakesTheRightOneAndRefusesAWrongOneClearly() throws {
+        let redis = try RedisProcess(password: "s3cret")
+        let cluster = try ClusterProcess(nodes: 1, redis: redis)
+        let ann = try cluster.user("Ann", on: 0)
+        // The password from the environment, as the README advises.
+        let viaEnvironment = try ServerProcess.start(["--stats-interval", "0"], environment: ["CHAT_REDIS": redis.url])
+        try viaEnvironment.waitForLog("cluster joined")
+        let wrong = try ServerProcess.start(["--redis", redis.url(password: "nope"), "--stats-interval", "0",
+                                             "--metrics-port", "\(try HTTPResponse.freePort())"])
+        let line = try wrong.stderr.waitForLine(timeout: 20) { $0.contains("redis unavailable") }
+        #expect(line.contains("AUTH") && (line.contains("WRONGPASS") || line.contains("invalid")), "\(line)")
+        #expect(!line.contains("nope"), "the password is not logged")
+        let client = try wrong.connect()
+        try client.send("register,Zed\nping,1\n")
+        try client.expect(lines: ["error,unavailable", "pong,1"])
+        let metricsLine = try wrong.stderr.waitForLine(timeout: 20) { $0.contains("metrics listening") }
+        let metricsPort = try #require(ServerProcess.port(fromListeningLine: metricsLine))
+        #expect(try HTTPResponse.get("/healthz", port: metricsPort).status == 503)
+        try ann.send("list\n")
+        try ann.expect("list,Ann")
+    }
+
+    static func join(_ room: String, _ members: [LineClient]) throws {
+        for (index, member) in members.enumerated() {
+            try member.send("join,\(room)\n")
+            try member.expect("joined,\(room),\(index + 1)")
+            for earlier in members[..<index] { try earlier.expect("join,\(room),\(member.name)") }
+        }
+    }
+
+    /// `history,<room>,<millis>,<from>,<text>` without its time.
+    static func withoutTime(_ line: String) -> String {
+        var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        if fields.count > 2 { fields.remove(at: 2) }
+        return fields.joined(separator: ",")
+    }
+}
