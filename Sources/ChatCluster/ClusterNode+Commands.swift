@@ -133,9 +133,12 @@ extension ClusterNode: ChatCluster {
         return true
     }
 
-    public func leave(_ name: ChatName, room: ChatName, localRoom: Room?) {
+    public func leave(_ name: ChatName, room: ChatName, localRoom: Room?, then done: @escaping () -> Void) {
         flushSays()
-        run(.leave, [room.folded.description, name.folded.description, name.description]) { _ in }
+        // Unreachable, the leave is the repair's to write; the user has left all the same.
+        if !run(.leave, [room.folded.description, name.folded.description, name.description], reply: { _ in done() }) {
+            done()
+        }
         if localRoom == nil, let link = rooms[room.folded] { release(link) }
     }
 

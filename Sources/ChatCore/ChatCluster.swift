@@ -34,8 +34,9 @@ public protocol ChatCluster: AnyObject {
     /// Publishes a room message; false when it cannot (unavailable, or the node's queue to
     /// the cluster is full). Sent in batches: no answer.
     func say(in room: ChatName, from sender: ChatName, millis: Int64, text: UnsafeRawBufferPointer) -> Bool
-    /// `name` left `room`, and the local room knows; the node's local room is `localRoom`, nil once it has emptied.
-    func leave(_ name: ChatName, room: ChatName, localRoom: Room?)
+    /// `name` left `room`, and the local room knows; the node's local room is `localRoom`,
+    /// nil once it has emptied. `done` runs once the cluster has taken it (or could not).
+    func leave(_ name: ChatName, room: ChatName, localRoom: Room?, then done: @escaping () -> Void)
     /// `name` is gone (quit, closed, shut down): its claim and memberships go, and its rooms'
     /// members hear `quit`. `rooms` are the node's local rooms that emptied with it.
     func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, emptied rooms: [ChatName])

@@ -32,10 +32,15 @@ extension Dispatcher {
                 return sendError(.unavailable, to: session)
             }
         case .leave(let given):
+            // The local room lets go at once; `left` waits until the cluster has let go too,
+            // so that what the user does next sees the room without it.
             guard let (room, index) = membership(of: session, in: given), let name = session.name else { return }
-            registry.deliver(.left(room: room.name), to: session)
+            let spelling = room.name
             registry.leave(room, session: session, membershipIndex: index)
-            cluster.leave(name, room: room.name, localRoom: registry.room(named: room.name))
+            awaitAnswer(session)
+            cluster.leave(name, room: spelling, localRoom: registry.room(named: spelling)) { [self] in
+                answer(session) { registry.deliver(.left(room: spelling), to: session) }
+            }
         case .who(let room): who(for: session, in: room, cluster: cluster)
         case .nick(let name): nick(session, to: name, in: cluster)
         case .quit(let text): quit(session, text: text)

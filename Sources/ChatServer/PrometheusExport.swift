@@ -1,3 +1,4 @@
+import ChatCluster
 import ChatCore
 import Prometheus
 
@@ -10,6 +11,8 @@ final class PrometheusExport {
     private let connections, users, rooms, loopLag, residentMemory, draining: Gauge
     private let commands, deliveries, bytesIn, bytesOut, accepted, slowConsumerDrops, registrationTimeouts: Counter
     private let tlsHandshakes, tlsHandshakeFailures: Counter
+    private let clusterNodes, redisConnected, redisRoundTrip: Gauge
+    private let clusterPublished, clusterReceived, clusterCatchUps, clusterMissed, clusterLost, redisDisconnects: Counter
     private let errors: [ErrorCode: Counter]
     private let refused: [ByeReason: Counter]
 
@@ -40,6 +43,15 @@ final class PrometheusExport {
         tlsHandshakes = counter("tls_handshakes", "total", "TLS handshakes completed.")
         tlsHandshakeFailures = counter("tls_handshake_failures", "total",
                                        "TLS connections closed before their handshake finished: failed, timed out or abandoned.")
+        clusterNodes = gauge("chat", "cluster_nodes", "", "Nodes of the cluster with a recent heartbeat, this one included (0 on a single server).")
+        redisConnected = gauge("chat", "redis_connected", "", "1 while this node is connected to Redis and its view is written back, else 0.")
+        redisRoundTrip = gauge("chat", "redis_round_trip_p99", "seconds", "99th percentile of Redis command round trips over the last second.")
+        clusterPublished = counter("cluster_published", "total", "Room messages, direct messages and notices this node sent through Redis.")
+        clusterReceived = counter("cluster_received", "total", "Room messages, direct messages and notices that came from Redis.")
+        clusterCatchUps = counter("cluster_catch_ups", "total", "Times a room's messages were fetched from its log after a gap or a reconnect.")
+        clusterMissed = counter("cluster_missed", "total", "Room messages a catch-up found gone from the log.")
+        clusterLost = counter("cluster_lost", "total", "Room messages queued for Redis that it did not accept: the connection went first.")
+        redisDisconnects = counter("redis_disconnects", "total", "Times this node lost its connection to Redis.")
         var refused: [ByeReason: Counter] = [:]
         for reason in [ByeReason.serverFull, .tooManyConnections] {
             refused[reason] = counter("connections_refused", "total", "Connections closed on accept, by the bye reason they got.",
@@ -72,6 +84,16 @@ final class PrometheusExport {
         Self.set(tlsHandshakeFailures, stats.transport.tlsHandshakeFailures)
         for (reason, counter) in refused { Self.set(counter, stats.transport[refused: reason]) }
         for (code, counter) in errors { Self.set(counter, stats.errors[code] ?? 0) }
+        let cluster = stats.cluster ?? ClusterFigures()
+        clusterNodes.set(to: Double(cluster.nodesAlive))
+        redisConnected.set(to: cluster.connected ? 1 : 0)
+        redisRoundTrip.set(to: cluster.roundTripP99Ms / 1000)
+        Self.set(clusterPublished, cluster.published)
+        Self.set(clusterReceived, cluster.received)
+        Self.set(clusterCatchUps, cluster.catchUps)
+        Self.set(clusterMissed, cluster.missed)
+        Self.set(clusterLost, cluster.lost)
+        Self.set(redisDisconnects, cluster.disconnects)
         var text: [UInt8] = []
         registry.emit(into: &text)
         return text

@@ -162,3 +162,33 @@ import Testing
         return fields.joined(separator: ",")
     }
 }
+
+/// The cluster's figures in the throughput log and in `/metrics`.
+@Suite struct ClusterObservabilityTests {
+    @Test func metricsAndTheThroughputLogCountNodesRedisAndMessages() throws {
+        let metricsPort = try HTTPResponse.freePort()
+        let cluster = try ClusterProcess(nodes: 1)
+        let node = try cluster.startNode(extra: ["--metrics-port", "\(metricsPort)", "--stats-interval", "0.5"])
+        let ann = try cluster.user("Ann", on: 0)
+        let bob = try node.connect()
+        try bob.send("register,Bob\njoin,lobby\n")
+        try bob.expect(lines: ["ack,Bob", "joined,lobby,1"])
+        try ann.send("join,lobby\n")
+        try ann.expect("joined,lobby,2")
+        try bob.expect("join,lobby,Ann")
+        try bob.send("say,lobby,counted\n")
+        try ann.expect("say,lobby,Bob,counted")
+        try node.waitForLog("cluster_nodes=2")
+        let stats = try node.stderr.waitForLine(timeout: 20) { $0.contains("msg=stats") && $0.contains("redis_connected=1") }
+        for field in ["cluster_published_per_s=", "cluster_received_per_s=", "redis_rtt_p99_ms=", "cluster_catch_ups="] {
+            #expect(stats.contains(field), "\(field) in \(stats)")
+        }
+        let body = try HTTPResponse.get("/metrics", port: metricsPort).body
+        #expect(body.contains("chat_cluster_nodes 2"))
+        #expect(body.contains("chat_redis_connected 1"))
+        let published = body.split(separator: "\n").first { $0.hasPrefix("chat_cluster_published_total ") }
+        #expect(published.flatMap { Int($0.split(separator: " ")[1]) } ?? 0 >= 1, "\(published ?? "none")")
+        try ObservabilityTests.expectPromtoolAccepts(body)
+        #expect(try HTTPResponse.get("/healthz", port: metricsPort).status == 200)
+    }
+}

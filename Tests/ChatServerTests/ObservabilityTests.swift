@@ -59,7 +59,7 @@ import Testing
             #expect(body.contains("# TYPE \(name) "), "no TYPE line for \(name)")
             #expect(body.contains("# HELP \(name) "), "no HELP line for \(name)")
         }
-        try expectPromtoolAccepts(body)
+        try Self.expectPromtoolAccepts(body)
     }
 
     @Test func healthzIsOKWhileServingAndUnavailableWhileDraining() throws {
@@ -91,7 +91,7 @@ import Testing
     }
 
     /// promtool (Debian's `prometheus` package; `scripts/install-deps --test` installs it) must accept the text.
-    private func expectPromtoolAccepts(_ text: String) throws {
+    static func expectPromtoolAccepts(_ text: String) throws {
         let promtool = Process()
         promtool.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
         promtool.arguments = ["check", "metrics"]
