@@ -52,16 +52,12 @@ extension ClusterNode: ChatCluster {
 
     public func chat(from sender: ChatName, to name: ChatName, text: UnsafeRawBufferPointer?,
                      then done: @escaping (ClusterReply) -> Void) {
-        flushSays()
-        var command = RedisCommand()
-        command.add(name.folded)
-        command.add(sender)
-        command.add(ClusterWire.optionalText(text))
-        let sent = run(.chat, command) { [unowned self] reply in
-            if case .integer(1) = reply { figures.published &+= 1 }
-            done(Self.outcome(reply))
-        }
-        if !sent { done(.unavailable) }
+        guard isAvailable, commands.pending < Self.maxPendingCommands else { return done(.unavailable) }
+        chatBatch.arguments.add(name.folded)
+        chatBatch.arguments.add(sender)
+        chatBatch.arguments.add(ClusterWire.optionalText(text))
+        chatBatch.answers.append(done)
+        flushTimer.fireInThisPass()
     }
 
     public func join(_ session: Session, as name: ChatName, room: ChatName, then done: @escaping (ClusterJoin) -> Void) {
@@ -179,6 +175,25 @@ extension ClusterNode: ChatCluster {
         }
     }
 
+    /// The end of a loop pass: its room messages, then its direct messages in one script
+    /// call. A sender's `chat` waits for its answer, so none of its later lines can overtake it,
+    /// and its earlier room messages went first.
+    func flushPass() {
+        flushSays()
+        guard !chatBatch.answers.isEmpty else { return }
+        let batch = chatBatch
+        chatBatch = ChatBatch()
+        let sent = run(.chat, batch.arguments) { [unowned self] reply in
+            let results = reply?.array ?? []
+            for (index, done) in batch.answers.enumerated() {
+                let result = index < results.count ? results[index].integer : nil
+                if result == 1 { figures.published &+= 1 }
+                done(result == 1 ? .done : result == 0 ? .refused : .unavailable)
+            }
+        }
+        if !sent { for done in batch.answers { done(.unavailable) } }
+    }
+
     /// The link went with messages not yet sent: they are lost, and counted.
     func abandonBatches() {
         for batch in sayBatches.values { figures.lost &+= UInt64(batch.count) }
@@ -211,13 +226,5 @@ extension ClusterNode: ChatCluster {
         case 0: .refused
         default: .unavailable
         }
-    }
-}
-
-extension SayBatch {
-    mutating func append(millis: Int64, from: ChatName, text: UnsafeRawBufferPointer) {
-        if count > 0 { body.append(UInt8(ascii: "\n")) }
-        ClusterWire.appendEntry(millis: millis, from: from, text: text, to: &body)
-        count += 1
     }
 }

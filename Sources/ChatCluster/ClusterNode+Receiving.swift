@@ -7,8 +7,7 @@ extension ClusterNode {
         guard let kind = payload.first else { return }
         if channel.elementsEqual(nodeChannel) {
             guard kind == UInt8(ascii: "C") else { return }
-            figures.received &+= 1
-            return receivedChat(payload)
+            return receivedChats(payload)
         }
         if channel.elementsEqual(noticeChannel) {
             figures.received &+= 1
@@ -32,12 +31,16 @@ extension ClusterNode {
         }
     }
 
-    /// `C <recipient folded> <sender> <-|+text>`
-    private func receivedChat(_ payload: UnsafeRawBufferPointer) {
-        let words = ClusterWire.words(payload, count: 4)
-        guard words.count == 4, let recipient = ChatName(words[1]), let sender = ChatName(words[2]),
-              let session = registry.user(named: recipient) else { return }
-        registry.deliver(.chat(from: sender, text: ClusterWire.optionalText(from: words[3])), to: session)
+    /// `C` LF `<recipient folded> <sender> <-|+text>` lines: one pass's direct messages to this node.
+    private func receivedChats(_ payload: UnsafeRawBufferPointer) {
+        let lines = UnsafeRawBufferPointer(rebasing: payload.dropFirst(2))
+        for line in lines.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            figures.received &+= 1
+            let words = ClusterWire.words(UnsafeRawBufferPointer(rebasing: line), count: 3)
+            guard words.count == 3, let recipient = ChatName(words[0]), let sender = ChatName(words[1]),
+                  let session = registry.user(named: recipient) else { continue }
+            registry.deliver(.chat(from: sender, text: ClusterWire.optionalText(from: words[2])), to: session)
+        }
     }
 
     /// `Q <node> <name> <v|x> <rooms> <-|+text>` or `N <node> <old> <new> <rooms>`

@@ -40,6 +40,8 @@ public final class ClusterNode {
     var rooms: [ChatName: RoomLink] = [:]
     /// Room messages gathered during this loop pass, by folded room, sent at its end.
     var sayBatches: [ChatName: SayBatch] = [:]
+    /// Direct messages gathered during this loop pass, sent at its end.
+    var chatBatch = ChatBatch()
     var queuedBytes = 0
     public internal(set) var figures = ClusterFigures()
     var stopping = false
@@ -51,7 +53,7 @@ public final class ClusterNode {
     lazy var reconnectTimer = EventTimer(loop: loop) { [unowned self] in self.connect() }
     lazy var heartbeatTimer = EventTimer(loop: loop) { [unowned self] in self.beat() }
     lazy var watchTimer = EventTimer(loop: loop) { [unowned self] in self.watch() }
-    lazy var flushTimer = EventTimer(loop: loop) { [unowned self] in self.flushSays() }
+    lazy var flushTimer = EventTimer(loop: loop) { [unowned self] in self.flushPass() }
 
     let nodeChannel: [UInt8]
     let noticeChannel: [UInt8]
@@ -188,6 +190,9 @@ public final class ClusterNode {
         if wasUp { figures.disconnects += 1 }
         for connection in [commands, subscriber] { connection.drop() }
         abandonBatches()
+        let chats = chatBatch
+        chatBatch = ChatBatch()
+        for done in chats.answers { done(.unavailable) }
         for link in rooms.values {
             link.subscribed = false
             link.catchingUp = false
@@ -281,7 +286,7 @@ public final class ClusterNode {
     /// SIGTERM: this node's users and memberships leave the cluster (their rooms hear
     /// `quit` at once), then `done`; also when Redis does not answer within its timeout.
     public func leave(then done: @escaping () -> Void) {
-        flushSays()
+        flushPass()
         let sent = run(.leaveCluster, RedisCommand()) { [unowned self] _ in
             stopping = true
             commands.drop()

@@ -103,12 +103,29 @@ enum ClusterScripts {
             end
             return 1
             """#
-        // ARGV: P, node, recipient folded, sender, "-" or "+text" -> 1 sent to its node, 0 nobody has the name
+        // ARGV: P, node, then per message: recipient folded, sender, "-" or "+text"
+        //   -> per message 1 (sent to its node) or 0 (nobody has the name); one publish per node
         case .chat: #"""
-            local held = redis.call('HGET', P .. 'users', ARGV[3])
-            if not held then return 0 end
-            redis.call('PUBLISH', P .. 'node:' .. owner_node(held), 'C ' .. ARGV[3] .. ' ' .. ARGV[4] .. ' ' .. ARGV[5])
-            return 1
+            local results, batches = {}, {}
+            for i = 3, #ARGV - 2, 3 do
+              local held = redis.call('HGET', P .. 'users', ARGV[i])
+              if held then
+                local node = owner_node(held)
+                local batch = batches[node]
+                if not batch then
+                  batch = {}
+                  batches[node] = batch
+                end
+                batch[#batch + 1] = ARGV[i] .. ' ' .. ARGV[i + 1] .. ' ' .. ARGV[i + 2]
+                results[#results + 1] = 1
+              else
+                results[#results + 1] = 0
+              end
+            end
+            for node, batch in pairs(batches) do
+              redis.call('PUBLISH', P .. 'node:' .. node, 'C\n' .. table.concat(batch, '\n'))
+            end
+            return results
             """#
         // ARGV: P, node, room folded, room, user folded, user, max rooms (0: none), history
         //   -> {0} rooms full, or {1, room as spelled, members, last sequence number, history...}

@@ -5,7 +5,7 @@ import ChatCore
 ///
 /// - a room's log entry: `<millis> <from> <text>`
 /// - on a room's channel: `S <first sequence number>` LF entries joined by LF; `J <name>`; `L <name>`
-/// - on a node's channel: `C <recipient folded> <sender> <-|+text>`
+/// - on a node's channel: `C` LF direct messages joined by LF, each `<recipient folded> <sender> <-|+text>`
 /// - on the notice channel: `Q <node> <name> <v|x> <rooms> <-|+text>`, `N <node> <old> <new> <rooms>`,
 ///   rooms being folded names joined by commas.
 /// A text that may be absent is `-` when it is and `+` and the text when it is not.

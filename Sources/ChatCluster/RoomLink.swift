@@ -43,9 +43,3 @@ struct PendingJoin {
     let run: () -> Void
     let fail: () -> Void
 }
-
-/// The room messages of one loop pass for one room, sent as one script call.
-struct SayBatch {
-    var body: [UInt8] = []
-    var count = 0
-}
