@@ -1,5 +1,4 @@
-// hiredis (Debian: libhiredis-dev) and its libevent adapter, which runs a connection's
-// reads and writes as events on the node's own event base.
+// hiredis (Debian: libhiredis-dev): its asynchronous API, which RedisConnection runs on
+// libevent events of its own (see there why not on hiredis's libevent adapter).
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
-#include <hiredis/adapters/libevent.h>

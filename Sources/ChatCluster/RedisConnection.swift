@@ -1,9 +1,18 @@
 import CHiredis
 import CLibevent
 import ChatCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// One connection to Redis on the node's own event base: hiredis's asynchronous API driven
-/// by its libevent adapter, so nothing blocks the loop and no thread is added.
+/// One connection to Redis on the node's own event base: hiredis's asynchronous API on two
+/// libevent events, so nothing blocks the loop and no thread is added.
+///
+/// The events are this type's own rather than hiredis's libevent adapter
+/// (`adapters/libevent.h`), which reads once per readable event: hiredis reads at most
+/// 16 KiB a call, so a subscriber of a busy cluster (S3 over three nodes: about 600 KB/s
+/// per node) that took one read per loop pass fell behind without bound, and its latency
+/// grew to seconds. Here a readable socket is read until it is empty (or 1 MiB has gone).
 ///
 /// hiredis's callbacks find this object through the context's `data` field, an unretained
 /// pointer: the owner keeps the connection alive while it has a context, and ``drop()`` (or
@@ -16,6 +25,9 @@ final class RedisConnection {
 
     private let base: OpaquePointer
     private var context: UnsafeMutablePointer<redisAsyncContext>?
+    /// The socket's events, made at connect and freed by hiredis's cleanup hook.
+    private var readEvent: OpaquePointer?
+    private var writeEvent: OpaquePointer?
     /// Connected (the TCP connection is up; the owner then authenticates).
     private(set) var isConnected = false
     /// What this connection is for, in log lines.
@@ -60,7 +72,7 @@ final class RedisConnection {
             return reason
         }
         context.pointee.data = Unmanaged.passUnretained(self).toOpaque()
-        redisLibeventAttach(context, base)
+        attach(context)
         redisAsyncSetConnectCallback(context, Self.connected)
         redisAsyncSetDisconnectCallback(context, Self.disconnected)
         self.context = context
@@ -135,6 +147,53 @@ final class RedisConnection {
     private static func owner(_ context: UnsafePointer<redisAsyncContext>?) -> RedisConnection? {
         guard let data = context?.pointee.data else { return nil }
         return Unmanaged<RedisConnection>.fromOpaque(data).takeUnretainedValue()
+    }
+
+    // MARK: The events hiredis asks for
+
+    /// hiredis's event hooks, with this connection (unretained, as `data`) as their argument.
+    private func attach(_ context: UnsafeMutablePointer<redisAsyncContext>) {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        let socket = context.pointee.c.fd
+        readEvent = event_new(base, socket, Int16(EV_READ), Self.readable, me)
+        writeEvent = event_new(base, socket, Int16(EV_WRITE), Self.writable, me)
+        context.pointee.ev.data = me
+        context.pointee.ev.addRead = { data in event_add(RedisConnection.hooked(data).readEvent, nil) }
+        context.pointee.ev.delRead = { data in event_del(RedisConnection.hooked(data).readEvent) }
+        context.pointee.ev.addWrite = { data in event_add(RedisConnection.hooked(data).writeEvent, nil) }
+        context.pointee.ev.delWrite = { data in event_del(RedisConnection.hooked(data).writeEvent) }
+        context.pointee.ev.cleanup = { data in RedisConnection.hooked(data).freeEvents() }
+        // As hiredis's adapter does: the write event reports the end of the connect.
+        event_add(readEvent, nil)
+        event_add(writeEvent, nil)
+    }
+
+    private func freeEvents() {
+        if let readEvent { event_free(readEvent) }
+        if let writeEvent { event_free(writeEvent) }
+        readEvent = nil
+        writeEvent = nil
+    }
+
+    private static func hooked(_ data: UnsafeMutableRawPointer?) -> RedisConnection {
+        Unmanaged<RedisConnection>.fromOpaque(data!).takeUnretainedValue()
+    }
+
+    /// Reads until the socket is empty, at most 64 of hiredis's 16 KiB reads; stops when a
+    /// callback dropped the connection (its context is gone then).
+    private static let readable: event_callback_fn = { socket, _, data in
+        let connection = hooked(data)
+        var peek: UInt8 = 0
+        for _ in 0..<64 {
+            guard let context = connection.context else { return }
+            redisAsyncHandleRead(context)
+            guard connection.context != nil, recv(socket, &peek, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0 else { return }
+        }
+    }
+
+    private static let writable: event_callback_fn = { _, _, data in
+        guard let context = hooked(data).context else { return }
+        redisAsyncHandleWrite(context)
     }
 
     // MARK: hiredis's callbacks
