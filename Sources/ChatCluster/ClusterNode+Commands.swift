@@ -179,6 +179,7 @@ extension ClusterNode: ChatCluster {
     /// call. A sender's `chat` waits for its answer, so none of its later lines can overtake it,
     /// and its earlier room messages went first.
     func flushPass() {
+        defer { commands.writeNow() }
         flushSays()
         guard !chatBatch.answers.isEmpty else { return }
         let batch = chatBatch

@@ -106,6 +106,13 @@ final class RedisConnection {
         return true
     }
 
+    /// Writes what is queued now rather than at the next pass's write event: the end of a
+    /// pass sends its batches at once, a loop pass sooner.
+    func writeNow() {
+        guard let context, isConnected else { return }
+        redisAsyncHandleWrite(context)
+    }
+
     /// Subscribes to `channel`: its messages come to `onMessage`, and `onSubscribed` says when it is in place.
     func subscribe(_ channel: [UInt8]) {
         subscription("SUBSCRIBE", channel)

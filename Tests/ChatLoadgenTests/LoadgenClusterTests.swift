@@ -24,3 +24,49 @@ extension LoadgenSmokeTests {
         #expect(listed.map { $0["connected"] as? Int } == [17, 17, 16])
     }
 }
+
+/// A load run across a Redis frozen for longer than `--redis-timeout`: the nodes survive and
+/// answer `unavailable` meanwhile, and what the run lost is at most what was refused or still
+/// queued on a node when its connection dropped (a room message Redis accepted reaches every
+/// member, through the catch-up from the room's log), with nothing told twice or out of order.
+@Suite(.serialized) struct LoadgenRedisOutageTests {
+    @Test func aLoadRunAcrossAFrozenRedisLosesOnlyWhatWasRefused() throws {
+        let redis = try RedisProcess()
+        let nodes = try (0..<2).map { _ in
+            try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0", "--redis", redis.url,
+                                             "--redis-timeout", "1", "--stats-interval", "0.25"])
+        }
+        defer { for node in nodes { node.kill() } }
+        var ports: [Int] = []
+        for node in nodes {
+            ports.append(try LoadgenSmokeTests.listeningPort(of: node))
+            _ = try node.stderr.waitForLine(timeout: 20) { $0.contains("cluster joined") }
+        }
+        let members = 20
+        let loadgen = try ChildProcess("chat-loadgen", [
+            "--host", ports.map { "127.0.0.1:\($0)" }.joined(separator: ","), "--mode", "room", "--rooms", "1",
+            "--users", "\(members)", "--rate", "20", "--duration", "6", "--json", "--progress-interval", "0.5"])
+        defer { loadgen.kill() }
+        _ = try loadgen.stderr.waitForLine(timeout: 30) { $0.contains("phase=sending") }
+        redis.freeze()
+        for node in nodes { _ = try node.stderr.waitForLine(timeout: 20) { $0.contains("redis unavailable") } }
+        redis.thaw()
+        for node in nodes { _ = try node.stderr.waitForLine(timeout: 20) { $0.contains("redis available again") } }
+        _ = try loadgen.waitForExit(timeout: 60)
+        let report = try LoadgenSmokeTests.report(try loadgen.stdout.waitForEnd(timeout: 10))
+        for node in nodes { #expect(node.process.isRunning, "a node survived") }
+        #expect(report["duplicated"] as? Int == 0)
+        #expect(report["reordered"] as? Int == 0)
+        let refused = (report["errors"] as? [String: Int])?["unavailable"] ?? 0
+        #expect(refused > 0, "some says were refused while Redis was frozen: \(report)")
+        // What the nodes had queued for Redis when their connections dropped, from their logs.
+        let dropped = nodes.map { node in
+            node.stderr.lines.compactMap { line in
+                line.split(separator: " ").first { $0.hasPrefix("cluster_lost=") }.flatMap { Int($0.dropFirst(13)) }
+            }.reduce(0, +)
+        }.reduce(0, +)
+        let lost = try #require(report["lost"] as? Int)
+        #expect(lost <= (refused + dropped) * (members - 1), "lost \(lost), refused \(refused), dropped \(dropped)")
+        #expect((report["delivered"] as? Int ?? 0) > 0)
+    }
+}
