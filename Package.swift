@@ -110,6 +110,7 @@ let package = Package(
         .target(name: "ChatTestSupport", path: "Tests/ChatTestSupport"),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
         .testTarget(name: "ChatDialectsTests", dependencies: ["ChatDialects", "ChatCore"]),
+        .testTarget(name: "ChatClusterTests", dependencies: ["ChatCluster", "ChatCore"]),
         .testTarget(name: "ChatCommandLineTests", dependencies: ["ChatCommandLine"]),
         .testTarget(name: "ChatLoadgenTests", dependencies: ["ChatLoadgen", "chat-loadgen", "chat-server", "ChatTestSupport"]),
         // Black-box tests: they start the chat-server executable and talk to it over TCP.

@@ -13,6 +13,8 @@ struct SayBatch {
 struct ChatBatch {
     var arguments = RedisCommand()
     var answers: [(ClusterReply) -> Void] = []
+    /// Who sent them, folded: a room message of theirs in the same pass sends these first.
+    var senders: Set<ChatName> = []
 }
 
 extension SayBatch {

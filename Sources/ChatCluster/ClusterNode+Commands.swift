@@ -3,7 +3,7 @@ import ChatCore
 /// What the dispatcher asks: each answer comes from a script's reply (nil: the link went).
 extension ClusterNode: ChatCluster {
     public func claim(_ name: ChatName, for session: Session, then done: @escaping (ClusterReply) -> Void) {
-        flushSays()
+        flushPass()
         let sent = run(.register, [name.folded.description, name.description]) { reply in
             done(Self.outcome(reply))
         }
@@ -11,7 +11,7 @@ extension ClusterNode: ChatCluster {
     }
 
     public func rename(_ session: Session, from old: ChatName, to new: ChatName, then done: @escaping (ClusterReply) -> Void) {
-        flushSays()
+        flushPass()
         let sent = run(.rename, [old.folded.description, new.folded.description, new.description]) { reply in
             done(Self.outcome(reply))
         }
@@ -57,6 +57,7 @@ extension ClusterNode: ChatCluster {
         chatBatch.arguments.add(sender)
         chatBatch.arguments.add(ClusterWire.optionalText(text))
         chatBatch.answers.append(done)
+        chatBatch.senders.insert(sender.folded)
         flushTimer.fireInThisPass()
     }
 
@@ -79,7 +80,7 @@ extension ClusterNode: ChatCluster {
             done(.unavailable)
             return release(link)
         }
-        flushSays()
+        flushPass()
         link.joinsInFlight += 1
         var command = RedisCommand()
         command.add(room.folded)
@@ -121,6 +122,8 @@ extension ClusterNode: ChatCluster {
 
     public func say(in room: ChatName, from sender: ChatName, millis: Int64, text: UnsafeRawBufferPointer) -> Bool {
         guard isAvailable, queuedBytes < configuration.maxQueuedBytes else { return false }
+        // The sender's chats of this pass go first: room messages are sent before chats.
+        if chatBatch.senders.contains(sender.folded) { flushPass() }
         let folded = room.folded
         let before = sayBatches[folded]?.body.count ?? 0
         sayBatches[folded, default: SayBatch()].append(millis: millis, from: sender, text: text)
@@ -130,7 +133,7 @@ extension ClusterNode: ChatCluster {
     }
 
     public func leave(_ name: ChatName, room: ChatName, localRoom: Room?, then done: @escaping () -> Void) {
-        flushSays()
+        flushPass()
         // Unreachable, the leave is the repair's to write; the user has left all the same.
         if !run(.leave, [room.folded.description, name.folded.description, name.description], reply: { _ in done() }) {
             done()
@@ -139,7 +142,7 @@ extension ClusterNode: ChatCluster {
     }
 
     public func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, emptied: [ChatName]) {
-        flushSays()
+        flushPass()
         var command = RedisCommand()
         command.add(name.folded)
         command.add(voluntary ? "v" : "x")
@@ -152,8 +155,7 @@ extension ClusterNode: ChatCluster {
 
     // MARK: Batches
 
-    /// Sends this pass's room messages, one script call per room. Called at the end of the
-    /// pass, and before any other command, so a sender's messages keep their order.
+    /// Sends this pass's room messages, one script call per room.
     func flushSays() {
         guard !sayBatches.isEmpty else { return }
         let batches = sayBatches
@@ -175,9 +177,9 @@ extension ClusterNode: ChatCluster {
         }
     }
 
-    /// The end of a loop pass: its room messages, then its direct messages in one script
-    /// call. A sender's `chat` waits for its answer, so none of its later lines can overtake it,
-    /// and its earlier room messages went first.
+    /// The end of a loop pass, or before any other command: its room messages, then its
+    /// direct messages in one script call, so that a sender's messages keep their order
+    /// (a room message after a chat in the same pass sends the pass first).
     func flushPass() {
         defer { commands.writeNow() }
         flushSays()

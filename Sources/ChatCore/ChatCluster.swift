@@ -5,7 +5,8 @@
 /// (its own sessions, and the rooms they are in), and a `ChatCluster` holds the rest:
 /// names, rooms, memberships and history shared by every node. Its answers come later,
 /// on the node's own thread, through the closures passed in; the dispatcher holds the
-/// asking session's further lines until then, so replies stay in command order.
+/// asking session's further lines until then (or, for `chat`, only its further replies),
+/// so replies stay in command order.
 ///
 /// Every room event, the sender's own node included, reaches local members through the
 /// cluster (the implementation calls back into the registry's fan-out), so each member

@@ -13,7 +13,7 @@ extension Dispatcher {
             awaitAnswer(session)
             cluster.userNames { [self] names in
                 answer(session) {
-                    if let names { registry.deliver(.userList(names), to: session) } else { sendError(.unavailable, to: session) }
+                    if let names { reply(.userList(names), to: session) } else { sendError(.unavailable, to: session) }
                 }
             }
         case .rooms:
@@ -21,7 +21,7 @@ extension Dispatcher {
             awaitAnswer(session)
             cluster.roomNames { [self] names in
                 answer(session) {
-                    if let names { registry.deliver(.roomList(names), to: session) } else { sendError(.unavailable, to: session) }
+                    if let names { reply(.roomList(names), to: session) } else { sendError(.unavailable, to: session) }
                 }
             }
         case .chat(let to, let text): chat(from: session, to: to, text: text, in: cluster)
@@ -39,13 +39,23 @@ extension Dispatcher {
             registry.leave(room, session: session, membershipIndex: index)
             awaitAnswer(session)
             cluster.leave(name, room: spelling, localRoom: registry.room(named: spelling)) { [self] in
-                answer(session) { registry.deliver(.left(room: spelling), to: session) }
+                answer(session) { reply(.left(room: spelling), to: session) }
             }
         case .who(let room): who(for: session, in: room, cluster: cluster)
         case .nick(let name): nick(session, to: name, in: cluster)
-        case .quit(let text): quit(session, text: text)
-        case .ping(let token): registry.deliver(.pong(token: token), to: session)
-        case .help: registry.deliver(.help, to: session)
+        case .quit(let text):
+            // Its bye is the last line: it waits for the replies still held for earlier chats.
+            if session.heldReplies != nil {
+                var line = Array("quit".utf8)
+                if let text { line += [UInt8(ascii: ",")] + Array(text) }
+                session.isAwaiting = true
+                session.quitWaitsForReplies = true
+                session.backlog.insert(.line(line), at: 0)
+                return
+            }
+            quit(session, text: text)
+        case .ping(let token): reply(.pong(token: token), to: session)
+        case .help: reply(.help, to: session)
         }
     }
 
@@ -100,14 +110,14 @@ extension Dispatcher {
         guard available(cluster, for: session) else { return }
         let detail = Array(given)
         awaitAnswer(session)
-        cluster.claim(name, for: session) { [self] reply in
+        cluster.claim(name, for: session) { [self] outcome in
             // Claimed for a session that has gone meanwhile: the claim goes too.
-            if session.isClosed, case .done = reply { cluster.gone(name, text: nil, voluntary: false, emptied: []) }
+            if session.isClosed, case .done = outcome { cluster.gone(name, text: nil, voluntary: false, emptied: []) }
             answer(session) {
-                switch reply {
+                switch outcome {
                 case .done:
                     registry.register(session, as: name)
-                    registry.deliver(.ack(name: name, previous: nil), to: session)
+                    reply(.ack(name: name, previous: nil), to: session)
                 case .refused: detail.withUnsafeBytes { sendError(.nameTaken, detail: $0, to: session) }
                 case .unavailable: sendError(.unavailable, to: session)
                 }
@@ -115,20 +125,40 @@ extension Dispatcher {
         }
     }
 
+    /// A chat does not hold the session's later lines (a client may pipeline thousands): it
+    /// takes a place among the session's replies, and replies made after it wait behind it
+    /// until the cluster says whether the recipient exists.
     private func chat(from session: Session, to given: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer?,
                       in cluster: any ChatCluster) {
         guard let name = ChatName(given) else { return sendError(.badName, detail: given, to: session) }
         guard let from = session.name else { return sendError(.noSuchUser, detail: given, to: session) }
         guard available(cluster, for: session) else { return }
         let detail = Array(given)
-        awaitAnswer(session)
-        cluster.chat(from: from, to: name, text: text) { [self] reply in
-            answer(session) {
-                switch reply {
-                case .done: break
-                case .refused: detail.withUnsafeBytes { sendError(.noSuchUser, detail: $0, to: session) }
-                case .unavailable: sendError(.unavailable, to: session)
+        if session.heldReplies == nil { session.heldReplies = HeldReplies() }
+        let ticket = session.heldReplies!.takeTicket()
+        cluster.chat(from: from, to: name, text: text) { [self] outcome in
+            guard !session.isClosed, session.heldReplies != nil else { return }
+            var error: [UInt8]?
+            switch outcome {
+            case .done: break
+            case .refused:
+                errors[.noSuchUser, default: 0] += 1
+                error = detail.withUnsafeBytes { detail in
+                    registry.withLines(of: .error(.noSuchUser, detail: detail), in: session.format) { Array($0) }
                 }
+            case .unavailable:
+                errors[.unavailable, default: 0] += 1
+                error = registry.withLines(of: .error(.unavailable, detail: nil), in: session.format) { Array($0) }
+            }
+            for bytes in session.heldReplies!.fill(ticket, with: error) {
+                bytes.withUnsafeBytes { session.send($0) }
+            }
+            guard session.heldReplies!.isEmpty else { return }
+            session.heldReplies = nil
+            // A quit waited for the replies before its bye.
+            if session.quitWaitsForReplies {
+                session.quitWaitsForReplies = false
+                answer(session) {}
             }
         }
     }
@@ -146,19 +176,19 @@ extension Dispatcher {
         guard available(cluster, for: session) else { return }
         let detail = Array(given)
         awaitAnswer(session)
-        cluster.join(session, as: name, room: roomName) { [self] reply in
+        cluster.join(session, as: name, room: roomName) { [self] outcome in
             answer(session) {
-                switch reply {
+                switch outcome {
                 case .joined(let spelling, let members, let history, let recent):
                     let room = registry.join(session, roomNamed: spelling)
-                    registry.deliver(.joined(room: room.name, members: members), to: session)
+                    reply(.joined(room: room.name, members: members), to: session)
                     for entry in history {
                         entry.text.withUnsafeBytes { text in
-                            registry.deliver(.history(room: room.name, millis: entry.millis, from: entry.from, text: text), to: session)
+                            reply(.history(room: room.name, millis: entry.millis, from: entry.from, text: text), to: session)
                         }
                     }
                     for entry in recent {
-                        entry.text.withUnsafeBytes { registry.deliver(.say(room: room.name, from: entry.from, text: $0), to: session) }
+                        entry.text.withUnsafeBytes { reply(.say(room: room.name, from: entry.from, text: $0), to: session) }
                     }
                 case .roomsFull: detail.withUnsafeBytes { sendError(.roomsFull, detail: $0, to: session) }
                 case .unavailable: sendError(.unavailable, to: session)
@@ -172,10 +202,10 @@ extension Dispatcher {
         guard available(cluster, for: session) else { return }
         let detail = Array(given)
         awaitAnswer(session)
-        cluster.members(of: roomName) { [self] reply in
+        cluster.members(of: roomName) { [self] outcome in
             answer(session) {
-                switch reply {
-                case .members(let room, let names): registry.deliver(.who(room: room, members: names), to: session)
+                switch outcome {
+                case .members(let room, let names): reply(.who(room: room, members: names), to: session)
                 case .noSuchRoom: detail.withUnsafeBytes { sendError(.noSuchRoom, detail: $0, to: session) }
                 case .unavailable: sendError(.unavailable, to: session)
                 }
@@ -191,19 +221,19 @@ extension Dispatcher {
             return sendError(.nameTaken, detail: given, to: session)
         }
         if name.withBytes({ new in old.withBytes { new.elementsEqual($0) } }) {
-            return registry.deliver(.ack(name: name, previous: old), to: session)
+            return reply(.ack(name: name, previous: old), to: session)
         }
         guard available(cluster, for: session) else { return }
         let detail = Array(given)
         awaitAnswer(session)
-        cluster.rename(session, from: old, to: name) { [self] reply in
+        cluster.rename(session, from: old, to: name) { [self] outcome in
             // Renamed for a session that has gone meanwhile: its `gone` named the old name.
-            if session.isClosed, case .done = reply { cluster.gone(name, text: nil, voluntary: false, emptied: []) }
+            if session.isClosed, case .done = outcome { cluster.gone(name, text: nil, voluntary: false, emptied: []) }
             answer(session) {
-                switch reply {
+                switch outcome {
                 case .done:
                     registry.rename(session, to: name)
-                    registry.deliver(.ack(name: name, previous: old), to: session)
+                    reply(.ack(name: name, previous: old), to: session)
                 case .refused: detail.withUnsafeBytes { sendError(.nameTaken, detail: $0, to: session) }
                 case .unavailable: sendError(.unavailable, to: session)
                 }

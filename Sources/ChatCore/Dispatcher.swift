@@ -16,7 +16,7 @@ public final class Dispatcher {
     /// Non-blank lines handled since start, errors included.
     public private(set) var commands: UInt64 = 0
     /// Error replies since start, by code.
-    public private(set) var errors: [ErrorCode: UInt64] = [:]
+    public internal(set) var errors: [ErrorCode: UInt64] = [:]
     /// The limit as decimal digits: the detail of `line-too-long`.
     private let lineTooLongDetail: [UInt8]
     /// Set when the command being handled was answered with an error.
@@ -121,6 +121,13 @@ public final class Dispatcher {
     func sendError(_ code: ErrorCode, detail: UnsafeRawBufferPointer? = nil, to session: Session) {
         errors[code, default: 0] += 1
         failed = true
-        registry.deliver(.error(code, detail: detail), to: session)
+        reply(.error(code, detail: detail), to: session)
+    }
+
+    /// Sends the answer to a session's own command: at once, or behind an earlier `chat`
+    /// that still waits for the cluster.
+    func reply(_ event: ChatEvent, to session: Session) {
+        guard session.heldReplies != nil else { return registry.deliver(event, to: session) }
+        registry.withLines(of: event, in: session.format) { session.heldReplies!.append($0) }
     }
 }

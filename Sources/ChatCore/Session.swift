@@ -29,6 +29,10 @@ open class Session {
     /// Lines handed over while awaiting (at most what one read or message of the transport
     /// held, since it stops reading), run in order once the answer has come.
     var backlog: [BackloggedLine] = []
+    /// Replies waiting for an earlier `chat`'s answer from the cluster; nil when none wait.
+    var heldReplies: HeldReplies?
+    /// A `quit` waits in the backlog until the held replies have gone out.
+    var quitWaitsForReplies = false
 
     public init(format: FormatID = .v1) {
         self.format = format

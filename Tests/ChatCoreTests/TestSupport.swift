@@ -22,6 +22,10 @@ final class RecordingSession: Session {
 
     override func closeAfterFlush() { closeCount += 1 }
 
+    /// How many times the dispatcher said the backlog had run.
+    private(set) var resumeCount = 0
+    override func resumeReading() { resumeCount += 1 }
+
     func clear() { lines.removeAll() }
 }
 

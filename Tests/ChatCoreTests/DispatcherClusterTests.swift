@@ -1,0 +1,204 @@
+import Testing
+@testable import ChatCore
+
+/// A ``ChatCluster`` whose answers the test gives by hand, one request at a time: the
+/// dispatcher's side of a cluster without Redis (the real one is tested over sockets).
+final class ScriptedCluster: ChatCluster {
+    var isAvailable = true
+    /// Requests in the order asked, as words, and their answers waiting to be given.
+    private(set) var requests: [String] = []
+    private var pending: [(ClusterReplyKind) -> Void] = []
+    private(set) var said: [String] = []
+    private(set) var goneNames: [String] = []
+
+    /// How a test answers whatever the oldest request is.
+    enum ClusterReplyKind {
+        case done, refused, unavailable, names([String]), joined(members: Int)
+    }
+
+    func answer(_ kind: ClusterReplyKind) {
+        pending.removeFirst()(kind)
+    }
+
+    var waiting: Int { pending.count }
+
+    func claim(_ name: ChatName, for session: Session, then done: @escaping (ClusterReply) -> Void) {
+        requests.append("claim \(name)")
+        pending.append { done(Self.reply($0)) }
+    }
+
+    func rename(_ session: Session, from old: ChatName, to new: ChatName, then done: @escaping (ClusterReply) -> Void) {
+        requests.append("rename \(old) \(new)")
+        pending.append { done(Self.reply($0)) }
+    }
+
+    func userNames(then done: @escaping ([ChatName]?) -> Void) {
+        requests.append("users")
+        pending.append { kind in
+            if case .names(let names) = kind { done(names.compactMap { ChatName($0) }) } else { done(nil) }
+        }
+    }
+
+    func roomNames(then done: @escaping ([ChatName]?) -> Void) {
+        requests.append("rooms")
+        pending.append { kind in
+            if case .names(let names) = kind { done(names.compactMap { ChatName($0) }) } else { done(nil) }
+        }
+    }
+
+    func members(of room: ChatName, then done: @escaping (ClusterMembers) -> Void) {
+        requests.append("who \(room)")
+        pending.append { kind in
+            if case .names(let names) = kind { done(.members(room: room, names: names.compactMap { ChatName($0) })) } else { done(.noSuchRoom) }
+        }
+    }
+
+    func chat(from sender: ChatName, to name: ChatName, text: UnsafeRawBufferPointer?, then done: @escaping (ClusterReply) -> Void) {
+        requests.append("chat \(sender) \(name) \(text.map { String(decoding: $0, as: UTF8.self) } ?? "-")")
+        pending.append { done(Self.reply($0)) }
+    }
+
+    func join(_ session: Session, as name: ChatName, room: ChatName, then done: @escaping (ClusterJoin) -> Void) {
+        requests.append("join \(name) \(room)")
+        pending.append { kind in
+            if case .joined(let members) = kind {
+                done(.joined(room: room, members: members, history: [History.Entry(millis: 5, from: ChatName("Old")!, text: Array("before".utf8))],
+                             recent: [History.Entry(millis: 6, from: ChatName("Zed")!, text: Array("meanwhile".utf8))]))
+            } else if case .refused = kind {
+                done(.roomsFull)
+            } else {
+                done(.unavailable)
+            }
+        }
+    }
+
+    func say(in room: ChatName, from sender: ChatName, millis: Int64, text: UnsafeRawBufferPointer) -> Bool {
+        guard isAvailable else { return false }
+        said.append("\(room) \(sender) \(String(decoding: text, as: UTF8.self))")
+        return true
+    }
+
+    func leave(_ name: ChatName, room: ChatName, localRoom: Room?, then done: @escaping () -> Void) {
+        requests.append("leave \(name) \(room)")
+        pending.append { _ in done() }
+    }
+
+    func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, emptied rooms: [ChatName]) {
+        goneNames.append(name.description)
+    }
+
+    private static func reply(_ kind: ClusterReplyKind) -> ClusterReply {
+        switch kind {
+        case .done: .done
+        case .refused: .refused
+        default: .unavailable
+        }
+    }
+}
+
+@Suite struct DispatcherClusterTests {
+    let harness = ChatHarness()
+    let cluster = ScriptedCluster()
+
+    init() { harness.dispatcher.cluster = cluster }
+
+    @Test func linesAfterACommandThatWaitsAreHeldAndAnsweredInOrderAfterIt() {
+        let ann = harness.connect()
+        ann.send("register,Ann")
+        ann.send("ping,1")
+        ann.send("list")
+        #expect(ann.take() == [], "nothing overtakes the register")
+        #expect(cluster.requests == ["claim Ann"])
+        cluster.answer(.done)
+        #expect(ann.take() == ["ack,Ann", "pong,1"])
+        #expect(cluster.requests == ["claim Ann", "users"], "the held list asks in its turn")
+        cluster.answer(.names(["Ann", "Bob"]))
+        #expect(ann.take() == ["list,Ann,Bob"])
+        #expect(ann.session.resumeCount == 1, "the transport reads again once nothing waits")
+    }
+
+    @Test func aClaimRefusedIsNameTakenAsSpelledAndAnUnavailableClusterSaysSo() {
+        let ann = harness.connect()
+        ann.send("register,ANN")
+        cluster.answer(.refused)
+        #expect(ann.take() == ["error,name-taken,ANN"])
+        ann.send("register,Ann")
+        cluster.answer(.unavailable)
+        #expect(ann.take() == ["error,unavailable"])
+        cluster.isAvailable = false
+        #expect(ann.reply(to: "register,Ann") == ["error,unavailable"])
+        #expect(ann.reply(to: "ping,2") == ["pong,2"], "ping needs no cluster")
+        #expect(cluster.requests == ["claim ANN", "claim Ann"])
+    }
+
+    @Test func joinDeliversTheClusterCountHistoryAndWhatWasSaidMeanwhile() {
+        let ann = harness.connect()
+        ann.send("register,Ann")
+        cluster.answer(.done)
+        _ = ann.take()
+        ann.send("join,lobby")
+        ann.send("say,lobby,hello")
+        cluster.answer(.joined(members: 7))
+        #expect(ann.take() == ["joined,lobby,7", "history,lobby,5,Old,before", "say,lobby,Zed,meanwhile"])
+        #expect(cluster.said == ["lobby Ann hello"], "the say went to the cluster, after the join")
+        #expect(harness.registry.room(named: ChatName("lobby")!)?.members.count == 1, "only local members are local")
+        ann.send("leave,lobby")
+        #expect(ann.take() == [], "left waits until the cluster has let go")
+        cluster.answer(.done)
+        #expect(ann.take() == ["left,lobby"])
+        #expect(ann.reply(to: "say,lobby,gone") == ["error,not-in-room,lobby"])
+    }
+
+    @Test func aChatToNobodyInTheClusterIsNoSuchUser() {
+        let ann = harness.connect()
+        ann.send("register,Ann")
+        cluster.answer(.done)
+        _ = ann.take()
+        ann.send("chat,Bob,hi there")
+        ann.send("chat,Nobody")
+        cluster.answer(.done)
+        cluster.answer(.refused)
+        #expect(ann.take() == ["error,no-such-user,Nobody"])
+        #expect(cluster.requests.suffix(2) == ["chat Ann Bob hi there", "chat Ann Nobody -"])
+    }
+
+    @Test func aChatDoesNotHoldLaterLinesOnlyLaterRepliesAndQuitSaysByeLast() {
+        let ann = harness.connect()
+        ann.send("register,Ann")
+        cluster.answer(.done)
+        _ = ann.take()
+        ann.send("chat,Nobody,one")
+        ann.send("chat,Bob,two")
+        ann.send("ping,1")
+        ann.send("chat,bad name!,x")
+        ann.send("quit,done")
+        #expect(cluster.requests.suffix(2) == ["chat Ann Nobody one", "chat Ann Bob two"], "both chats went at once")
+        #expect(ann.take() == [], "the pong and the error wait behind the first chat")
+        cluster.answer(.refused)
+        #expect(ann.take() == ["error,no-such-user,Nobody"])
+        cluster.answer(.done)
+        #expect(ann.take() == ["pong,1", "error,bad-name,bad name!", "bye,quit"])
+        #expect(cluster.goneNames == ["Ann"])
+    }
+
+    @Test func aSessionGoneWhileItsClaimWaitsGivesTheNameBack() {
+        let ann = harness.connect()
+        ann.send("register,Ann")
+        ann.send("ping,1")
+        harness.dispatcher.disconnect(ann.session)
+        cluster.answer(.done)
+        #expect(ann.take() == [])
+        #expect(cluster.goneNames == ["Ann"])
+        #expect(harness.registry.user(named: ChatName("Ann")!) == nil)
+    }
+
+    @Test func quitLeavesTheClusterAndSaysBye() {
+        let ann = harness.connect()
+        ann.send("register,Ann")
+        cluster.answer(.done)
+        _ = ann.take()
+        #expect(ann.reply(to: "quit,bye") == ["bye,quit"])
+        #expect(cluster.goneNames == ["Ann"])
+        #expect(ann.session.closedAfterFlush)
+    }
+}
