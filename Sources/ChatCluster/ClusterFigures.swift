@@ -22,4 +22,20 @@ public struct ClusterFigures: Sendable {
     public var roundTripP99Ms = 0.0
 
     public init() {}
+
+    /// Two nodes' figures as one (the loops of a process that are each a node of a Redis cluster).
+    public func adding(_ other: ClusterFigures) -> ClusterFigures {
+        var sum = self
+        sum.published &+= other.published
+        sum.received &+= other.received
+        sum.catchUps &+= other.catchUps
+        sum.missed &+= other.missed
+        sum.lost &+= other.lost
+        sum.disconnects &+= other.disconnects
+        sum.namesLost &+= other.namesLost
+        sum.nodesAlive = max(nodesAlive, other.nodesAlive)
+        sum.connected = connected && other.connected
+        sum.roundTripP99Ms = max(roundTripP99Ms, other.roundTripP99Ms)
+        return sum
+    }
 }

@@ -60,7 +60,9 @@ extension ClusterNode {
             guard words.count == 5, let old = ChatName(words[2]), let new = ChatName(words[3]) else { return }
             let localRooms = ClusterWire.roomNames(words[4]).compactMap { registry.room(named: $0) }
             guard !localRooms.isEmpty else { return }
-            let renamed = words[1].elementsEqual(id.utf8) ? registry.user(named: new) : nil
+            // The renamed session, when it is this node's: under either name, since the
+            // notice may come before or after the rename's own answer.
+            let renamed = words[1].elementsEqual(id.utf8) ? registry.user(named: new) ?? registry.user(named: old) : nil
             registry.broadcast(.nick(old: old, new: new), toMembersOf: localRooms, except: renamed)
         }
     }

@@ -26,8 +26,10 @@ public final class ClusterNode {
     let loop: EventLoop
     /// `--cluster` and a colon: every key and channel starts with it.
     let prefix: String
-    let commands: RedisConnection
-    let subscriber: RedisConnection
+    let commands: any ClusterConnection
+    let subscriber: any ClusterConnection
+    /// A loop of this process rather than a node of a Redis cluster: its lifecycle logs at debug.
+    let isLoop: Bool
     /// Each script's SHA1, by ``ClusterScripts/Script`` raw value, once loaded.
     var scriptDigests: [[UInt8]] = []
     var commandsReady = false
@@ -44,6 +46,8 @@ public final class ClusterNode {
     var chatBatch = ChatBatch()
     var queuedBytes = 0
     public internal(set) var figures = ClusterFigures()
+    /// Called once, the first time the node is available.
+    public var onAvailable: (() -> Void)?
     var stopping = false
     var backoff = ClusterNode.firstBackoff
     private var watches = 0
@@ -75,8 +79,16 @@ public final class ClusterNode {
         nodeChannel = Array("\(prefix)node:\(id)".utf8)
         noticeChannel = Array("\(prefix)notices".utf8)
         roomChannelPrefix = Array("\(prefix)room:".utf8)
-        commands = RedisConnection(base: loop.base, role: "commands")
-        subscriber = RedisConnection(base: loop.base, role: "subscriptions")
+        switch configuration.backend {
+        case .redis(let endpoint):
+            commands = RedisConnection(base: loop.base, endpoint: endpoint, role: "commands")
+            subscriber = RedisConnection(base: loop.base, endpoint: endpoint, role: "subscriptions")
+            isLoop = false
+        case .loops(let hub):
+            commands = HubConnection(hub: hub, base: loop.base)
+            subscriber = HubConnection(hub: hub, base: loop.base)
+            isLoop = true
+        }
         commands.onConnected = { [unowned self] in self.prepareCommands() }
         subscriber.onConnected = { [unowned self] in self.prepareSubscriber() }
         commands.onLost = { [unowned self] reason in self.linkLost("commands: \(reason)") }
@@ -87,8 +99,8 @@ public final class ClusterNode {
 
     /// Connects (and keeps reconnecting) until ``leave(then:)``.
     public func start() {
-        logger.info("cluster node starting", metadata: ["node": "\(id)", "redis": "\(configuration.redis)",
-                                                        "cluster": "\(configuration.name)"])
+        logger.log(level: isLoop ? .debug : .info, "cluster node starting",
+                   metadata: ["node": "\(id)", "redis": "\(configuration.backend)", "cluster": "\(configuration.name)"])
         connect()
         watchTimer.schedule(after: Self.watchInterval)
     }
@@ -103,7 +115,7 @@ public final class ClusterNode {
     func connect() {
         guard !stopping else { return }
         for connection in [commands, subscriber] {
-            if let failure = connection.connect(to: configuration.redis) { return linkLost(failure) }
+            if let failure = connection.connect() { return linkLost(failure) }
         }
     }
 
@@ -111,8 +123,7 @@ public final class ClusterNode {
     private func prepareCommands() {
         authenticate(commands)
         name(commands, "cmd")
-        let endpoint = configuration.redis
-        if endpoint.database != 0 {
+        if let endpoint = configuration.redis, endpoint.database != 0 {
             commands.send(RedisCommand("SELECT", String(endpoint.database))) { [unowned self] reply in
                 if case .error(let message) = reply { self.refused("SELECT \(endpoint.database): \(message)") }
             }
@@ -141,9 +152,8 @@ public final class ClusterNode {
         for link in rooms.values { subscriber.subscribe(link.channel) }
     }
 
-    private func authenticate(_ connection: RedisConnection) {
-        let endpoint = configuration.redis
-        guard let password = endpoint.password else { return }
+    private func authenticate(_ connection: any ClusterConnection) {
+        guard let endpoint = configuration.redis, let password = endpoint.password else { return }
         var command = RedisCommand("AUTH")
         if let user = endpoint.user { command.add(user) }
         command.add(password)
@@ -153,7 +163,7 @@ public final class ClusterNode {
     }
 
     /// Names the connection in Redis's CLIENT LIST: `chat-<node>-cmd` or `-sub`, for operators.
-    private func name(_ connection: RedisConnection, _ role: String) {
+    private func name(_ connection: any ClusterConnection, _ role: String) {
         connection.send(RedisCommand("CLIENT", "SETNAME", "\(configuration.name)-\(id)-\(role)")) { _ in }
     }
 
@@ -167,7 +177,7 @@ public final class ClusterNode {
         if channel == nodeChannel {
             subscriberReady = true
             catchUpAll()
-            return
+            return announceAvailable()
         }
         guard channel.starts(with: roomChannelPrefix),
               let folded = channel.dropFirst(roomChannelPrefix.count).withUnsafeBytes({ ChatName($0) }),
@@ -177,6 +187,13 @@ public final class ClusterNode {
         let waiting = link.awaitingSubscription
         link.awaitingSubscription = []
         for join in waiting { join.run() }
+    }
+
+    /// The first time the node is available, ``onAvailable`` runs.
+    private func announceAvailable() {
+        guard isAvailable, let first = onAvailable else { return }
+        onAvailable = nil
+        first()
     }
 
     /// Either connection failed, or Redis is too slow: both go, everything waiting is
@@ -202,7 +219,7 @@ public final class ClusterNode {
             admitParked(link, all: true)
         }
         if wasUp || reason != lastProblem {
-            logger.warning("redis unavailable", metadata: ["reason": "\(reason)", "redis": "\(configuration.redis)",
+            logger.warning("redis unavailable", metadata: ["reason": "\(reason)", "redis": "\(configuration.backend)",
                                                             "retry_in_s": "\(backoff)"])
         } else {
             logger.debug("redis still unavailable", metadata: ["reason": "\(reason)"])
@@ -268,12 +285,13 @@ public final class ClusterNode {
             figures.connected = true
             backoff = Self.firstBackoff
             if lastProblem != nil {
-                logger.info("redis available again", metadata: ["redis": "\(configuration.redis)"])
+                logger.info("redis available again", metadata: ["redis": "\(configuration.backend)"])
             } else {
-                logger.info("cluster joined", metadata: ["node": "\(id)", "nodes": "\(figures.nodesAlive)"])
+                logger.log(level: isLoop ? .debug : .info, "cluster joined", metadata: ["node": "\(id)", "nodes": "\(figures.nodesAlive)"])
             }
             lastProblem = nil
             catchUpAll()
+            announceAvailable()
         }
     }
 
@@ -301,7 +319,7 @@ public final class ClusterNode {
 
     /// Runs a script; false (and `reply` not called) when not connected.
     @discardableResult
-    func run(_ script: ClusterScripts.Script, _ arguments: [String], reply: @escaping RedisConnection.ReplyHandler) -> Bool {
+    func run(_ script: ClusterScripts.Script, _ arguments: [String], reply: @escaping ClusterConnection.ReplyHandler) -> Bool {
         var command = RedisCommand()
         for argument in arguments { command.add(argument) }
         return run(script, command, reply: reply)
@@ -309,7 +327,7 @@ public final class ClusterNode {
 
     /// Runs a script with `arguments` after the prefix; false when not connected.
     @discardableResult
-    func run(_ script: ClusterScripts.Script, _ arguments: RedisCommand, reply: @escaping RedisConnection.ReplyHandler) -> Bool {
+    func run(_ script: ClusterScripts.Script, _ arguments: RedisCommand, reply: @escaping ClusterConnection.ReplyHandler) -> Bool {
         guard commandsReady, commands.pending < Self.maxPendingCommands else { return false }
         var command = RedisCommand("EVALSHA")
         command.add(scriptDigests[script.rawValue])

@@ -19,11 +19,9 @@ import Glibc
 /// hiredis itself, after a failed connect or a lost connection) frees the context first.
 /// A command's own callback carries its reply handler retained until hiredis calls it,
 /// which it does exactly once: with the reply, or with none when the connection goes.
-final class RedisConnection {
-    /// Called with the reply, or nil when the connection went before it came.
-    typealias ReplyHandler = (RedisReply?) -> Void
-
+final class RedisConnection: ClusterConnection {
     private let base: OpaquePointer
+    private let endpoint: RedisEndpoint
     private var context: UnsafeMutablePointer<redisAsyncContext>?
     /// The socket's events, made at connect and freed by hiredis's cleanup hook.
     private var readEvent: OpaquePointer?
@@ -50,8 +48,9 @@ final class RedisConnection {
     var roundTrips: [Double] = []
     static let maxRoundTrips = 100_000
 
-    init(base: OpaquePointer, role: String) {
+    init(base: OpaquePointer, endpoint: RedisEndpoint, role: String) {
         self.base = base
+        self.endpoint = endpoint
         self.role = role
     }
 
@@ -62,8 +61,8 @@ final class RedisConnection {
     /// When the oldest command awaiting its reply was sent.
     var oldestPendingSince: Double? { sentHead < sentAt.count ? sentAt[sentHead] : nil }
 
-    /// Starts connecting; false (with `onLost` not called) when hiredis could not even start.
-    func connect(to endpoint: RedisEndpoint) -> String? {
+    /// Starts connecting; a reason (with `onLost` not called) when hiredis could not even start.
+    func connect() -> String? {
         drop()
         guard let context = redisAsyncConnect(endpoint.host, Int32(endpoint.port)) else { return "out of memory" }
         if context.pointee.err != 0 {
@@ -254,10 +253,10 @@ final class RedisConnection {
 
 /// A command's reply handler, retained from the send to hiredis's one call.
 private final class ReplyBox {
-    let handler: RedisConnection.ReplyHandler
+    let handler: ClusterConnection.ReplyHandler
     weak var connection: RedisConnection?
 
-    init(_ handler: @escaping RedisConnection.ReplyHandler, connection: RedisConnection) {
+    init(_ handler: @escaping ClusterConnection.ReplyHandler, connection: RedisConnection) {
         self.handler = handler
         self.connection = connection
     }

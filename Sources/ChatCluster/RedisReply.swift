@@ -1,7 +1,7 @@
 import CHiredis
 
 /// A reply from Redis, copied out of hiredis's reply object (which lives only during the callback).
-enum RedisReply: Equatable {
+enum RedisReply: Equatable, Sendable {
     case integer(Int64)
     case string([UInt8])
     case array([RedisReply])

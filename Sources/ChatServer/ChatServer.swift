@@ -64,10 +64,20 @@ public final class ChatServer {
     /// This server as a node of a cluster (`--redis`); nil on a single server.
     let cluster: ClusterNode?
 
+    /// Which of the process's loops this is (0 owns the signals, the metrics port and the log line).
+    let index: Int
+    /// The other loops, with `--loops` above 1.
+    let siblings: LoopSiblings?
+    private var doorbell: DoorbellListener?
+    var figuresTimer: EventTimer?
+
     /// Binds the listening socket; throws when the address is bad or in use.
-    public init(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
+    init(configuration: ServerConfiguration, logger: Logger, index: Int, siblings: LoopSiblings?) throws(ServerError) {
         self.configuration = configuration
         self.logger = logger
+        self.index = index
+        self.siblings = siblings
+        nextConnectionID = index << 32  // ids stay unique over loops, in logs
         signal(SIGPIPE, SIG_IGN)
         let loop: EventLoop
         do { loop = try EventLoop() } catch { throw .libevent(error) }
@@ -78,21 +88,25 @@ public final class ChatServer {
         dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history,
                                                    otherFormats: dialects.formats + [WebSocketFormat()]),
                                 maxLine: configuration.maxLine, limits: configuration.limits, clock: { loop.cachedMillis })
-        if let clusterConfiguration = configuration.cluster {
+        let clusterConfiguration = configuration.cluster
+            ?? siblings?.hub.map { ClusterConfiguration.loops($0, historyLimit: configuration.history, maxRooms: configuration.limits.maxRooms) }
+        if let clusterConfiguration {
             let node = ClusterNode(configuration: clusterConfiguration, registry: dispatcher.registry, loop: loop, logger: logger)
             dispatcher.cluster = node
             cluster = node
         } else {
             cluster = nil
         }
-        listener = try Self.listen(loop: loop, host: configuration.host, port: configuration.port, logger: logger)
+        let shared = siblings != nil
+        listener = try Self.listen(loop: loop, host: configuration.host, port: configuration.port, logger: logger, shared: shared)
         for dialect in Dialect.allCases {
             guard let port = configuration.dialectPorts[dialect] else { continue }
-            dialectListeners.append((dialect, try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger)))
+            dialectListeners.append((dialect, try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger,
+                                                              shared: shared)))
         }
         if let port = configuration.tlsPort, let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
             tls = try TLSContext(certificate: certificate, key: key)
-            tlsListener = try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger)
+            tlsListener = try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger, shared: shared)
         } else {
             tls = nil
         }
@@ -111,15 +125,27 @@ public final class ChatServer {
         }
         slowConsumerReaper = EventTimer(loop: loop) { [unowned self] in self.reapSlowConsumers() }
         eventStreams = EventStreams(loop: loop) { [unowned self] in self.currentStats() }
-        if let port = configuration.metricsPort {
+        if let port = configuration.metricsPort, index == 0 {
             metrics = try MetricsEndpoint(server: self, host: configuration.host, port: port)
         }
     }
 
-    private static func listen(loop: EventLoop, host: String, port: Int, logger: Logger) throws(ServerError) -> Listener {
+    /// A single server: one loop, the whole chat.
+    public convenience init(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
+        try self.init(configuration: configuration, logger: logger, index: 0, siblings: nil)
+    }
+
+    private static func listen(loop: EventLoop, host: String, port: Int, logger: Logger, shared: Bool) throws(ServerError) -> Listener {
         let address: SocketAddress
         do { address = try SocketAddress(host: host, port: port) } catch { throw .libevent(error) }
-        return try Listener(loop: loop, address: address, logger: logger)
+        // A loop of several accepts once its node has joined the others (a few passes in).
+        return try Listener(loop: loop, address: address, logger: logger, reusePort: shared, startPaused: shared)
+    }
+
+    /// The ports this loop bound, for the other loops to bind too.
+    var boundPorts: (chat: Int?, tls: Int?, dialects: [Dialect: Int]) {
+        (listener.map { Int($0.address.port) }, tlsListener.map { Int($0.address.port) },
+         Dictionary(uniqueKeysWithValues: dialectListeners.map { ($0.dialect, Int($0.listener.address.port)) }))
     }
 
     /// The address the server listens on, as `host:port`.
@@ -130,14 +156,20 @@ public final class ChatServer {
     /// Serves until SIGTERM or SIGINT, then drains and returns.
     public func run() throws(ServerError) {
         precondition(state == .initial, "run() is called once")
-        for number in [SIGTERM, SIGINT] {
+        if let siblings {
+            doorbell = siblings.doorbells[index].listen(on: loop) { [unowned self] in self.shutdown() }
+            let timer = EventTimer(loop: loop) { [unowned self] in self.publishFigures() }
+            figuresTimer = timer
+            timer.schedule(after: 0)
+        }
+        for number in index == 0 ? [SIGTERM, SIGINT] : [] {
             do {
                 signalWatchers.append(try SignalWatcher(loop: loop, signal: number) { [unowned self] in self.shutdown() })
             } catch {
                 throw .libevent(error)
             }
         }
-        if tls != nil {
+        if tls != nil && index == 0 {
             do {
                 signalWatchers.append(try SignalWatcher(loop: loop, signal: SIGHUP) { [unowned self] in self.reloadCertificate() })
             } catch {
@@ -146,32 +178,45 @@ public final class ChatServer {
         }
         state = .running
         let descriptors = FileDescriptorLimit.raiseToHardLimit()
-        logger.info("listening", metadata: ["address": "\(listeningAddress)", "max_fds": "\(descriptors)"])
-        if let tlsListener {
-            logger.info("tls listening", metadata: ["address": "\(tlsListener.address)"])
-        }
-        for (dialect, listener) in dialectListeners {
-            logger.info("dialect listening", metadata: ["dialect": "\(dialect)", "address": "\(listener.address)"])
-        }
-        if let metrics {
-            logger.info("metrics listening", metadata: ["address": "\(metrics.address)", "paths": "/metrics /healthz"])
+        if index == 0 {
+            logger.info("listening", metadata: ["address": "\(listeningAddress)", "max_fds": "\(descriptors)",
+                                                "loops": "\(siblings?.count ?? 1)"])
+            if let tlsListener {
+                logger.info("tls listening", metadata: ["address": "\(tlsListener.address)"])
+            }
+            for (dialect, listener) in dialectListeners {
+                logger.info("dialect listening", metadata: ["dialect": "\(dialect)", "address": "\(listener.address)"])
+            }
+            if let metrics {
+                logger.info("metrics listening", metadata: ["address": "\(metrics.address)", "paths": "/metrics /healthz"])
+            }
         }
         let lagMonitor = LoopLagMonitor(loop: loop)
         self.lagMonitor = lagMonitor
-        if configuration.statsInterval > 0 {
+        if configuration.statsInterval > 0 && index == 0 {
             statsReporter = StatsReporter(loop: loop, interval: configuration.statsInterval, logger: logger,
                                           read: { [unowned self] in self.currentStats() },
                                           takeLag: { lagMonitor.takeWorst() })
+        }
+        if siblings != nil {
+            let start = { [unowned self] in
+                self.listener?.start()
+                self.tlsListener?.start()
+                for (_, listener) in self.dialectListeners { listener.start() }
+            }
+            if let cluster, configuration.cluster == nil { cluster.onAvailable = start } else { start() }
         }
         cluster?.start()
         loop.run()
         for connection in Array(connections.values) { connection.finish() }
         signalWatchers.removeAll()
+        doorbell = nil
+        figuresTimer?.cancel()
         statsReporter?.stop()
         lagMonitor.stop()
         metrics = nil
         state = .stopped
-        logger.info("stopped")
+        if index == 0 { logger.info("stopped") }
     }
 
     /// Stops accepting, says `bye,shutdown` to every client, and stops once all
@@ -181,13 +226,19 @@ public final class ChatServer {
         case .running:
             state = .draining
         case .draining:
-            logger.warning("second stop signal, exiting without waiting", metadata: ["connections": "\(connections.count)"])
+            if index == 0 {
+                logger.warning("second stop signal, exiting without waiting", metadata: ["connections": "\(connections.count)"])
+                ringSiblings()
+            }
             loop.stop()
             return
         case .initial, .stopped:
             return
         }
-        logger.info("draining", metadata: ["connections": "\(connections.count)"])
+        if index == 0 {
+            logger.info("draining", metadata: ["connections": "\(siblings?.connections.load(ordering: .relaxed) ?? connections.count)"])
+            ringSiblings()
+        }
         listener?.close()
         listener = nil
         for (_, listener) in dialectListeners { listener.close() }
@@ -219,15 +270,23 @@ public final class ChatServer {
 
     private func accept(_ socket: Int32, dialect: Dialect?, tls isTLS: Bool = false) {
         let format = dialect?.formatID ?? .v1
-        if let limit = configuration.maxConnections, connections.count >= limit {
+        if let siblings {
+            guard siblings.admit(limit: configuration.maxConnections) else {
+                return refuse(socket, saying: .serverFull, format: format, plain: !isTLS)
+            }
+        } else if let limit = configuration.maxConnections, connections.count >= limit {
             return refuse(socket, saying: .serverFull, format: format, plain: !isTLS)
         }
         let peer = SocketAddress(peerOf: socket)
         let address = peer.addressBytes
         let counted = configuration.maxConnectionsPerAddress != nil
             && !configuration.exemptAddresses.contains { $0.contains(address) }
-        if counted, let limit = configuration.maxConnectionsPerAddress, connectionsByAddress[address, default: 0] >= limit {
-            return refuse(socket, saying: .tooManyConnections, format: format, plain: !isTLS)
+        if counted, let limit = configuration.maxConnectionsPerAddress {
+            let admitted = siblings.map { $0.admit(address: address, limit: limit) } ?? (connectionsByAddress[address, default: 0] < limit)
+            guard admitted else {
+                siblings?.release()
+                return refuse(socket, saying: .tooManyConnections, format: format, plain: !isTLS)
+            }
         }
         var noDelay: Int32 = 1
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
@@ -236,13 +295,16 @@ public final class ChatServer {
                                           countedAddress: counted ? address : nil, tls: isTLS ? tls : nil,
                                           answersHTTP: dialect == nil) else {
             logger.error("cannot create a bufferevent, dropping the connection")
+            siblings?.release()
+            if counted { siblings?.release(address: address) }
             close(socket)
             return
         }
         connections[connection.id] = connection
-        if counted { connectionsByAddress[address, default: 0] += 1 }
+        if counted && siblings == nil { connectionsByAddress[address, default: 0] += 1 }
         counters.accepted += 1
-        logger.debug("connection opened", metadata: ["id": "\(connection.id)", "dialect": "\(dialect?.description ?? "v1")"])
+        logger.debug("connection opened", metadata: ["id": "\(connection.id)", "loop": "\(index)",
+                                                     "dialect": "\(dialect?.description ?? "v1")"])
         connection.opened()
     }
 
@@ -291,9 +353,12 @@ public final class ChatServer {
     /// Called by a connection once its bufferevent is freed.
     func connectionFinished(_ connection: Connection) {
         connections[connection.id] = nil
+        siblings?.release()
         if let address = connection.countedAddress {
-            let remaining = connectionsByAddress[address, default: 1] - 1
-            connectionsByAddress[address] = remaining > 0 ? remaining : nil
+            if let siblings { siblings.release(address: address) } else {
+                let remaining = connectionsByAddress[address, default: 1] - 1
+                connectionsByAddress[address] = remaining > 0 ? remaining : nil
+            }
         }
         logger.debug("connection closed", metadata: ["id": "\(connection.id)"])
         if state == .draining && connections.isEmpty { drained() }

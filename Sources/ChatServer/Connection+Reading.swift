@@ -72,6 +72,11 @@ extension Connection {
             var input = EvbufferLines(bufferevent_get_input(bufferevent)!)
             reader.finishLine(from: &input) { event, framer in handle(event, framer: &framer) }
         }
+        // The last line waits for the cluster: the close waits for its answer.
+        if isAwaiting && state == .open {
+            peerEnded = true
+            return
+        }
         guard state == .open || state == .closing else { return }
         server.dispatcher.disconnect(self)
         guard transport.writesAfterPeerEnd else { return finish() }

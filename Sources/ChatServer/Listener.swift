@@ -20,9 +20,14 @@ final class Listener {
     /// How long accepting pauses after a resource error such as EMFILE.
     static let retryDelay = 0.1
 
-    init(loop: EventLoop, address requested: SocketAddress, logger: Logger) throws(ServerError) {
+    /// - Parameter reusePort: SO_REUSEPORT, so that each of several loops has a listener on
+    ///   the one port and the kernel spreads new connections over them.
+    ///   `startPaused`: bound, but accepting only after ``start()`` (the kernel queues connections meanwhile).
+    init(loop: EventLoop, address requested: SocketAddress, logger: Logger, reusePort: Bool = false,
+         startPaused: Bool = false) throws(ServerError) {
         self.logger = logger
         let flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED
+            | (reusePort ? LEV_OPT_REUSEABLE_PORT : 0)
         let bound = requested.withSockaddr { sockaddr, length in
             evconnlistener_new_bind(loop.base, nil, nil, flags, 4096, sockaddr, Int32(length))
         }
@@ -40,7 +45,13 @@ final class Listener {
         evconnlistener_set_error_cb(bound) { _, context in
             Unmanaged<Listener>.fromOpaque(context!).takeUnretainedValue().acceptFailed(errno: errno)
         }
-        evconnlistener_enable(bound)
+        if !startPaused { evconnlistener_enable(bound) }
+    }
+
+    /// Starts accepting, for a listener made with `startPaused`.
+    func start() {
+        guard let listener else { return }
+        evconnlistener_enable(listener)
     }
 
     deinit { close() }

@@ -53,6 +53,8 @@ public struct ServerConfiguration: Sendable {
     /// newline count as one command (those clients send no newline).
     public var quietGap = 0.025
 
+    /// Event loops, each on its own thread; 1 is one loop, the whole chat on one thread.
+    public var loops = 1
     /// The cluster this server is a node of (`--redis`); nil: a single server.
     public var cluster: ClusterConfiguration?
 

@@ -2,7 +2,7 @@ import ChatCluster
 import ChatCore
 
 /// Everything the throughput log and the metrics report, read at one instant.
-struct ServerStats {
+struct ServerStats: Sendable {
     var connections = 0
     var users = 0
     var rooms = 0
@@ -16,13 +16,25 @@ struct ServerStats {
     var draining = false
     /// A node of a cluster's figures; nil on a single server.
     var cluster: ClusterFigures?
+    /// With `--loops` above 1: each loop's connections and worst lag, by loop.
+    var perLoop: [(connections: Int, loopLag: Double)] = []
 
     var errorCount: UInt64 { errors.values.reduce(0, +) }
 }
 
 extension ChatServer {
-    /// The figures as they stand now.
+    /// The figures as they stand now: over every loop, with `--loops` above 1.
     func currentStats() -> ServerStats {
+        guard let siblings else { return localStats() }
+        var all = siblings.figures.withLock { $0 }
+        all[index] = localStats()
+        var stats = ServerStats(summing: all)
+        if let hub = siblings.hub { stats.rooms = hub.roomCount }
+        return stats
+    }
+
+    /// This loop's own figures.
+    func localStats() -> ServerStats {
         var stats = ServerStats()
         stats.connections = connectionCount
         stats.users = dispatcher.registry.userCount
@@ -34,7 +46,29 @@ extension ChatServer {
         stats.loopLag = lagMonitor?.worstLag ?? 0
         stats.residentBytes = ResidentMemory.bytes()
         stats.draining = state == .draining
-        stats.cluster = cluster?.figures
+        // A loop's node of the process's hub is no cluster an operator runs: only Redis's is shown.
+        stats.cluster = configuration.cluster == nil ? nil : cluster?.figures
         return stats
+    }
+}
+
+extension ServerStats {
+    /// The loops' figures as one server's: counts and totals added, the worst lag, and each loop's own.
+    init(summing loops: [ServerStats]) {
+        self.init()
+        for loop in loops {
+            connections += loop.connections
+            users += loop.users
+            rooms = max(rooms, loop.rooms)
+            commands &+= loop.commands
+            deliveries &+= loop.deliveries
+            for (code, count) in loop.errors { errors[code, default: 0] &+= count }
+            transport.add(loop.transport)
+            loopLag = max(loopLag, loop.loopLag)
+            residentBytes = max(residentBytes, loop.residentBytes)
+            draining = draining || loop.draining
+            if let figures = loop.cluster { cluster = (cluster ?? ClusterFigures()).adding(figures) }
+            perLoop.append((loop.connections, loop.loopLag))
+        }
     }
 }

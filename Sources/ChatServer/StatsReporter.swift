@@ -50,6 +50,12 @@ final class StatsReporter {
             "loop_lag_ms": .string(format(now.loopLag * 1000)),
             "rss_bytes": "\(now.residentBytes)",
         ]
+        if now.perLoop.count > 1 {
+            for (loop, figures) in now.perLoop.enumerated() {
+                fields["loop\(loop).connections"] = "\(figures.connections)"
+                fields["loop\(loop).lag_ms"] = .string(format(figures.loopLag * 1000))
+            }
+        }
         if let cluster = now.cluster {
             let earlier = before.cluster ?? ClusterFigures()
             fields["cluster_nodes"] = "\(cluster.nodesAlive)"

@@ -1,6 +1,19 @@
 import ChatCore
 
 extension TransportCounters {
+    /// Adds another loop's totals.
+    mutating func add(_ other: TransportCounters) {
+        bytesIn &+= other.bytesIn
+        bytesOut &+= other.bytesOut
+        accepted &+= other.accepted
+        slowConsumerDrops &+= other.slowConsumerDrops
+        refusedServerFull &+= other.refusedServerFull
+        refusedTooManyConnections &+= other.refusedTooManyConnections
+        registrationTimeouts &+= other.registrationTimeouts
+        tlsHandshakes &+= other.tlsHandshakes
+        tlsHandshakeFailures &+= other.tlsHandshakeFailures
+    }
+
     /// The refusals for `reason` (`server-full` or `too-many-connections`).
     subscript(refused reason: ByeReason) -> UInt64 {
         get { reason == .serverFull ? refusedServerFull : reason == .tooManyConnections ? refusedTooManyConnections : 0 }
@@ -15,7 +28,7 @@ extension TransportCounters {
 /// Plain integers only: connections bump them in place on every send, and a field that
 /// holds a reference (a dictionary) made each bump a checked, retaining access (measured:
 /// about 7% of server time on S1).
-struct TransportCounters {
+struct TransportCounters: Sendable {
     var bytesIn: UInt64 = 0
     /// Bytes queued for clients (what the sockets take follows as they drain).
     var bytesOut: UInt64 = 0

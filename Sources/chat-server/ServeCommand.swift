@@ -46,7 +46,7 @@ struct ServeCommand: ParsableCommand {
                                    "--drain-timeout", "--stats-interval", "--metrics-port", "--tls-port", "--tls-cert", "--tls-key", "--tls-handshake-timeout", "--ws-origins",
                                    "--classic-port", "--nickname-port",
                                    "--telnet-port", "--dialect-room", "--quiet-gap", "--redis", "--cluster", "--node-timeout",
-                                   "--redis-timeout", "--log-level", "--log-format"]
+                                   "--redis-timeout", "--loops", "--log-level", "--log-format"]
 
     @Option(help: "The address to listen on: a host name, IPv4 or IPv6 literal (CHAT_HOST).")
     var host = ServerConfiguration().host
@@ -129,6 +129,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds of quiet after which a classic or chat-room client's bytes without a newline are one command (CHAT_QUIET_GAP).")
     var quietGap = ServerConfiguration().quietGap
 
+    @Option(help: "Event loops, each on its own thread with its own listener on the port (SO_REUSEPORT); the loops share one chat. 0: the CPUs this process may use (affinity and cgroup quota). Default 1: one loop (CHAT_LOOPS).")
+    var loops = 1
+
     @Option(help: ArgumentHelp(
         "Join the cluster of every node with this Redis and --cluster name: redis://[[USER]:PASSWORD@]HOST:PORT[/DB]. Off: one server, nothing else to run (CHAT_REDIS, which keeps a password off the command line).",
         valueName: "url"))
@@ -185,6 +188,7 @@ struct ServeCommand: ParsableCommand {
         guard !cluster.isEmpty, cluster.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) }) else {
             throw ValidationError("--cluster must be letters, digits, _ - or ., not \(cluster.debugDescription)")
         }
+        guard (0...1024).contains(loops) else { throw ValidationError("--loops must be 0 to 1024, not \(loops)") }
         guard nodeTimeout >= 1 else { throw ValidationError("--node-timeout must be at least 1 second") }
         guard redisTimeout > 0 else { throw ValidationError("--redis-timeout must be more than 0") }
     }
@@ -242,14 +246,14 @@ struct ServeCommand: ParsableCommand {
         configuration.dialectPorts[.telnet] = telnetPort
         configuration.dialectRoom = dialectRoom
         configuration.quietGap = quietGap
+        configuration.loops = loops == 0 ? AvailableCPUs.count() : loops
         if let endpoint = try parsedRedis() {
             configuration.cluster = ClusterConfiguration(
                 redis: endpoint, name: cluster, nodeTimeout: nodeTimeout, redisTimeout: redisTimeout,
                 historyLimit: history, maxRooms: configuration.limits.maxRooms)
         }
         do {
-            let server = try ChatServer(configuration: configuration, logger: logger)
-            try server.run()
+            try ChatServer.serve(configuration: configuration, logger: logger)
         } catch {
             logger.error("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode.failure

@@ -20,10 +20,16 @@ final class ServerProcess {
     /// The port from the `listening` line; 0 until ``waitUntilListening(timeout:)`` has seen it.
     private(set) var port: UInt16 = 0
 
+    /// `--loops N` from `CHAT_TEST_LOOPS`, so that the whole suite can run with several loops.
+    static let loopArguments: [String] = {
+        guard let loops = ProcessInfo.processInfo.environment["CHAT_TEST_LOOPS"], !loops.isEmpty else { return [] }
+        return ["--loops", loops]
+    }()
+
     /// Launches and waits for the `listening` line.
     static func start(_ arguments: [String] = [], environment: [String: String] = [:],
                       launcher: [String] = [], timeout: TimeInterval = 20) throws -> ServerProcess {
-        let server = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "0"] + arguments,
+        let server = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "0"] + loopArguments + arguments,
                                        environment: environment, launcher: launcher)
         try server.waitUntilListening(timeout: timeout)
         return server

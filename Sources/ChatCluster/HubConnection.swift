@@ -1,0 +1,111 @@
+import CLibevent
+import ChatCore
+
+/// A loop's connection to its process's ``LoopHub``: the same commands and replies as a
+/// ``RedisConnection``, carried through memory. Commands run at once on the calling thread
+/// under the hub's lock; replies and publications come back through this connection's
+/// ``HubInbox``, which wakes the loop once for everything posted since it last looked.
+///
+/// The inbox's event carries this object as an unretained pointer; ``drop()`` (and deinit)
+/// frees the event before the object goes.
+final class HubConnection: ClusterConnection {
+    private let hub: LoopHub
+    private let base: OpaquePointer
+    private let inbox = HubInbox()
+    private var id: Int?
+    private var event: OpaquePointer?
+    private var handlers: [ReplyHandler] = []
+    private var handlersHead = 0
+    private(set) var isConnected = false
+    var roundTrips: [Double] = []
+
+    var onConnected: (() -> Void)?
+    var onLost: ((String) -> Void)?
+    var onMessage: ((_ channel: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> Void)?
+    var onSubscribed: ((_ channel: [UInt8]) -> Void)?
+
+    init(hub: LoopHub, base: OpaquePointer) {
+        self.hub = hub
+        self.base = base
+    }
+
+    deinit { drop() }
+
+    var pending: Int { handlers.count - handlersHead }
+    /// The hub answers at once: a loop never waits on it long enough to call it gone.
+    var oldestPendingSince: Double? { nil }
+
+    func connect() -> String? {
+        drop()
+        id = hub.attach(inbox)
+        event = event_new(base, inbox.wakeDescriptor, Int16(EV_READ | EV_PERSIST), { _, _, context in
+            Unmanaged<HubConnection>.fromOpaque(context!).takeUnretainedValue().drain()
+        }, Unmanaged.passUnretained(self).toOpaque())
+        event_add(event, nil)
+        isConnected = true
+        // As a network connection would: connected, later in this pass.
+        event_active(event, EV_READ, 0)
+        pendingConnect = true
+        return nil
+    }
+
+    private var pendingConnect = false
+
+    func drop() {
+        if let event { event_free(event) }
+        event = nil
+        if let id { hub.detach(id) }
+        id = nil
+        isConnected = false
+        let waiting = handlers[handlersHead...]
+        handlers = []
+        handlersHead = 0
+        for handler in waiting { handler(nil) }
+    }
+
+    @discardableResult
+    func send(_ command: RedisCommand, reply: @escaping ReplyHandler) -> Bool {
+        guard let id, isConnected else { return false }
+        handlers.append(reply)
+        hub.execute(command.arguments, from: id)
+        return true
+    }
+
+    func subscribe(_ channel: [UInt8]) {
+        guard let id else { return }
+        hub.subscribe(id, to: channel)
+    }
+
+    func unsubscribe(_ channel: [UInt8]) {
+        guard let id else { return }
+        hub.unsubscribe(id, from: channel)
+    }
+
+    func writeNow() {}
+
+    /// Everything the hub posted, in order.
+    private func drain() {
+        if pendingConnect {
+            pendingConnect = false
+            onConnected?()
+        }
+        for delivery in inbox.takeAll() {
+            guard isConnected else { return }
+            switch delivery {
+            case .reply(let value):
+                guard handlersHead < handlers.count else { continue }
+                let handler = handlers[handlersHead]
+                handlersHead += 1
+                if handlersHead == handlers.count {
+                    handlers.removeAll(keepingCapacity: true)
+                    handlersHead = 0
+                }
+                handler(value)
+            case .subscribed(let channel):
+                onSubscribed?(channel)
+            case .message(let channel, let payload):
+                channel.withUnsafeBytes { channel in payload.withUnsafeBytes { onMessage?(channel, $0) } }
+            }
+        }
+    }
+}

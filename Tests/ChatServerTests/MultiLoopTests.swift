@@ -1,0 +1,98 @@
+import ChatTestSupport
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--loops 4`: one chat over four event loops, clients spread over them by the kernel.
+@Suite struct MultiLoopTests {
+    /// Sixteen users (the kernel spreads them over the loops), all in one room: every verb
+    /// and notice, once per recipient.
+    @Test func oneChatOverFourLoops() throws {
+        let server = try ServerProcess.start(["--loops", "4", "--stats-interval", "0.2", "--history", "3"])
+        let names = (0..<16).map { "user\($0)" }
+        let clients = try server.registered(names)
+        try server.join("lobby", clients)
+        let stats = try server.stderr.waitForLine(timeout: 20) { line in
+            line.contains("msg=stats") && line.contains("connections=16")
+        }
+        let busyLoops = (0..<4).filter { !stats.contains("loop\($0).connections=0") }
+        #expect(busyLoops.count > 1, "the clients are on several loops: \(stats)")
+        try clients[0].send("say,lobby,one\nsay,lobby,two\n")
+        for client in clients.dropFirst() { try client.expect(lines: ["say,lobby,user0,one", "say,lobby,user0,two"]) }
+        try clients[5].send("chat,user9,direct\nlist\nwho,lobby\nrooms\n")
+        try clients[9].expect("chat,user5,direct")
+        #expect(CommandsTests.names(in: try clients[5].readLine(), verb: "list") == names.sorted())
+        let who = try clients[5].readLine()
+        #expect(who.split(separator: ",").dropFirst(2).map(String.init).sorted() == names.sorted(), "\(who)")
+        try clients[5].expect("rooms,lobby")
+        try clients[3].send("nick,three\n")
+        try clients[3].expect("ack,three")
+        for (index, client) in clients.enumerated() where index != 3 { try client.expect("nick,user3,three") }
+        try clients[7].send("quit,bye\n")
+        try clients[7].expect("bye,quit")
+        for (index, client) in clients.enumerated() where index != 7 { try client.expect("quit,user7,bye") }
+        for client in [clients[1], clients[15]] { #expect(try client.sync() == [], "each notice once") }
+        let late = try server.connect()
+        try late.send("register,Late\njoin,lobby\n")
+        try late.expect(lines: ["ack,Late", "joined,lobby,16"])
+        #expect(try late.readLines(2).map { ClusterTests.withoutTime($0) } == ["history,lobby,user0,one", "history,lobby,user0,two"])
+    }
+
+    @Test func limitsAreTheServersNotALoops() throws {
+        let server = try ServerProcess.start(["--loops", "4", "--max-connections", "6"])
+        let admitted = try (0..<6).map { index in try server.registered("m\(index)")[0] }
+        let extra = try server.connect()
+        #expect(try extra.readToEOF() == ["bye,server-full"])
+        admitted[0].close()
+        // Its slot frees once the server has seen the close: a ping from another client is the barrier.
+        #expect(try admitted[1].sync() == [])
+        var entered = false
+        for _ in 0..<50 where !entered {
+            let retry = try server.connect()
+            try retry.send("register,Back\n")
+            entered = (try? retry.readLine()) == "ack,Back"
+        }
+        #expect(entered)
+    }
+
+    @Test func aSlowConsumerOnOneLoopIsDroppedWhileTheRoomFansOutFromAnother() throws {
+        let server = try ServerProcess.start(["--loops", "4", "--max-pending", "262144"])
+        let stuck = try LineClient(port: server.port, receiveBuffer: 4096)
+        try stuck.send("register,Stuck\n")
+        try stuck.expect("ack,Stuck")
+        let (sender, watcher) = try { let pair = try server.registered("Sender", "Watcher"); return (pair[0], pair[1]) }()
+        try server.join("flood", [stuck, sender, watcher])
+        // Stuck never reads; the watcher reads every batch as it comes, the quit among them.
+        let text = String(repeating: "x", count: 1000)
+        var quit = false
+        for _ in 0..<100 where !quit {
+            try sender.send(String(repeating: "say,flood,\(text)\n", count: 50))
+            var seen = 0
+            while seen < 50 {
+                let line = try watcher.readLine()
+                if line.hasPrefix("say,flood,Sender,") { seen += 1 } else if line == "quit,Stuck," { quit = true }
+            }
+        }
+        if !quit { try watcher.expect("quit,Stuck,") }
+        #expect(try stuck.readToEOF().last == "bye,slow-consumer")
+        #expect(try watcher.sync() == [])
+    }
+
+    @Test func sigtermDrainsEveryLoopAndExitsZero() throws {
+        let server = try ServerProcess.start(["--loops", "4"])
+        let clients = try server.registered((0..<12).map { "d\($0)" })
+        server.signal(SIGTERM)
+        for client in clients { #expect(try client.readToEOF() == ["bye,shutdown"]) }
+        #expect(try server.waitForExit() == .exit(0))
+    }
+
+    @Test func aHalfCloseWhileACommandWaitsStillGetsItsReply() throws {
+        let server = try ServerProcess.start(["--loops", "2"])
+        let client = try server.connect()
+        try client.send("register,Half\nlist")
+        try client.halfClose()
+        #expect(try client.readToEOF() == ["ack,Half", "list,Half"])
+    }
+}
