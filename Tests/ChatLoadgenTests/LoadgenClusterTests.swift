@@ -70,3 +70,20 @@ extension LoadgenSmokeTests {
         #expect((report["delivered"] as? Int ?? 0) > 0)
     }
 }
+
+/// `--loops 4`: ten thousand users over one server's four loops, nothing lost, duplicated
+/// or reordered.
+@Suite(.serialized) struct LoadgenLoopsTests {
+    @Test func tenThousandUsersOverFourLoops() throws {
+        let server = try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0", "--loops", "4",
+                                                      "--max-connections", "20000", "--stats-interval", "0"])
+        defer { server.kill() }
+        let port = try LoadgenSmokeTests.listeningPort(of: server)
+        let run = try LoadgenSmokeTests.runLoadgen(["--host", "127.0.0.1:\(port)", "--mode", "mixed", "--users", "10000",
+                                                    "--rooms", "100", "--rate", "0.5", "--duration", "3", "--ramp-up", "2"])
+        #expect(run.status == .exit(0), "stderr:\n\(run.stderr)")
+        for key in ["lost", "duplicated", "reordered"] { #expect(run.report[key] as? Int == 0, "\(key)") }
+        #expect(run.report["registered"] as? Int == 10000)
+        #expect((run.report["delivered"] as? Int ?? 0) > 0)
+    }
+}
