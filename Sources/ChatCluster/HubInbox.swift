@@ -1,4 +1,4 @@
-import Synchronization
+import LibeventKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,7 +14,7 @@ enum HubDelivery: Sendable {
 /// through a pipe only when the box was empty, so a loop wakes once per batch
 /// however many messages the batch holds. The loop takes everything at once.
 final class HubInbox: Sendable {
-    private let items = Mutex<[HubDelivery]>([])
+    private let items = Locked<[HubDelivery]>([])
     /// Readable while something waits; the loop's event on it drains the box.
     let wakeDescriptor: Int32
     private let wakeWriter: Int32

@@ -1,5 +1,5 @@
 import ChatCore
-import Synchronization
+import LibeventKit
 
 /// The shared state of one process's event loops, when `--loops` runs several: what Redis
 /// holds for a cluster's nodes, held in memory and changed under one lock by the same
@@ -10,7 +10,7 @@ import Synchronization
 /// direct messages as one command, so the lock is taken once per batch, not per message,
 /// and a publication is one byte array shared by every loop that subscribes to its channel.
 public final class LoopHub: Sendable {
-    private let state = Mutex(HubState())
+    private let state = Locked(HubState())
 
     public init() {}
 

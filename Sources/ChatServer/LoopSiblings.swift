@@ -1,4 +1,5 @@
 import ChatCluster
+import LibeventKit
 import Synchronization
 
 /// What the event loops of one `--loops N` process share: the hub that joins their views of
@@ -12,17 +13,17 @@ final class LoopSiblings: Sendable {
     /// Open connections over every loop, for `--max-connections`.
     let connections = Atomic<Int>(0)
     /// Open connections by peer address over every loop, for `--max-connections-per-address`.
-    let byAddress = Mutex<[[UInt8]: Int]>([:])
+    let byAddress = Locked<[[UInt8]: Int]>([:])
     /// Rings a loop from another thread: loop 0 asks the others to drain on SIGTERM.
     let doorbells: [Doorbell]
     /// Each loop's figures as of its last tick, for the throughput log and `/metrics`.
-    let figures: Mutex<[ServerStats]>
+    let figures: Locked<[ServerStats]>
 
     init(count: Int, hub: LoopHub?) {
         self.count = count
         self.hub = hub
         doorbells = (0..<count).map { _ in Doorbell() }
-        figures = Mutex(Array(repeating: ServerStats(), count: count))
+        figures = Locked(Array(repeating: ServerStats(), count: count))
     }
 
     /// Takes one connection slot unless `limit` are taken.
