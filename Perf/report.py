@@ -11,6 +11,8 @@ import statistics
 import subprocess
 import sys
 
+LOOPS = os.environ.get("LOOPS", "1")
+
 run_dir, out_md, bin_dir = sys.argv[1:4]
 ref_bin = sys.argv[4] if len(sys.argv) > 4 else ""
 scenarios = [line.split("|", 2) for line in open(os.path.join(run_dir, "scenarios.txt")).read().splitlines() if line]
@@ -156,10 +158,10 @@ for name, what, args in scenarios:
         charts.append((name, what, chart(name, series)))
 
 lines += ["", "Swift/C above 1 is better for rates, below 1 is better for latency and memory.", "",
-          "## Commands", "", "```", "Perf/run.sh   # ROUNDS and scenario names may narrow it"]
+          "## Commands", "", "```", f"LOOPS={LOOPS} Perf/run.sh   # ROUNDS and scenario names may narrow it"]
 for name, what, args in scenarios:
     lines.append(f"{name}: chat-loadgen --port PORT {args} --json --log-format json   # {what}")
-lines += ["chat-server --host 127.0.0.1 --port 7611 --log-level warning",
+lines += [f"chat-server --host 127.0.0.1 --port 7611 --loops {LOOPS} --log-level warning",
           "refserver 7612   # built from ../shared/bench", "```", "", "## Charts", ""]
 for name, what, png in charts:
     lines += [f"### {name}: {what}", "", f"![{name}]({png})", ""]

@@ -6,16 +6,19 @@
 #   Perf/run.sh                 every scenario, 3 rounds (medians reported)
 #   ROUNDS=1 Perf/run.sh S1 S3  chosen scenarios, one round
 #   REF_DIR=path Perf/run.sh    where refserver.c and its Makefile live (default ../shared/bench)
+#   LOOPS=2 Perf/run.sh         chat-server --loops 2 (default 1); the results file's name says so
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 ROUNDS=${ROUNDS:-3}
+LOOPS=${LOOPS:-1}
 REF_DIR=${REF_DIR:-$ROOT/../shared/bench}
 WORK=$ROOT/.build-perf
 STAMP=$(date -u +%Y-%m-%d)
 MACHINE=${MACHINE:-$(hostname -s)}
-OUT_MD=$ROOT/Perf/results/$STAMP-$MACHINE.md
-RUN_DIR=$ROOT/Perf/results/$STAMP-$MACHINE
+SUFFIX=$([ "$LOOPS" = 1 ] && echo "" || echo "-loops$LOOPS")
+OUT_MD=$ROOT/Perf/results/$STAMP-$MACHINE$SUFFIX.md
+RUN_DIR=$ROOT/Perf/results/$STAMP-$MACHINE$SUFFIX
 SWIFT_PORT=${SWIFT_PORT:-7611}
 C_PORT=${C_PORT:-7612}
 
@@ -50,7 +53,7 @@ run_one() { # run_one SERVER(swift|c) NAME ROUND ARGS...
   local server=$1 name=$2 round=$3; shift 3
   local port pid prefix=$RUN_DIR/$name-$server-$round
   if [ "$server" = swift ]; then
-    port=$SWIFT_PORT; "$BIN/chat-server" --host 127.0.0.1 --port "$port" --log-level warning 2>"$prefix.server.log" & pid=$!
+    port=$SWIFT_PORT; "$BIN/chat-server" --host 127.0.0.1 --port "$port" --loops "$LOOPS" --log-level warning 2>"$prefix.server.log" & pid=$!
   else
     port=$C_PORT; "$REF_BIN" "$port" 2>"$prefix.server.log" & pid=$!
   fi
@@ -83,5 +86,5 @@ for entry in "${SCENARIOS[@]}"; do
 done
 
 printf '%s\n' "${commands[@]}" >"$RUN_DIR/scenarios.txt"
-python3 Perf/report.py "$RUN_DIR" "$OUT_MD" "$BIN" "${REF_BIN:-}"
+LOOPS=$LOOPS python3 Perf/report.py "$RUN_DIR" "$OUT_MD" "$BIN" "${REF_BIN:-}"
 echo "perf: wrote $OUT_MD" >&2

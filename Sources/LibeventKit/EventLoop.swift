@@ -13,11 +13,6 @@ public final class EventLoop {
         // flushed: under load that is two epoll_ctl calls per connection per pass.
         // The changelist folds an add and a delete in one pass into nothing.
         event_config_set_flag(config, Int32(EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST.rawValue))
-        // Without it libevent keeps time with CLOCK_MONOTONIC_COARSE, a 4 ms tick on our
-        // kernels: every timer fired up to 4 ms late, and an idle server's loop-lag figure
-        // read 4-5 ms. Precise: CLOCK_MONOTONIC (a vDSO call) and epoll timeouts to the
-        // microsecond through a timerfd.
-        event_config_set_flag(config, Int32(EVENT_BASE_FLAG_PRECISE_TIMER.rawValue))
         guard let base = event_base_new_with_config(config) else { throw .eventBase }
         self.base = base
     }
