@@ -29,7 +29,9 @@ final class HubConnection: ClusterConnection {
         self.base = base
     }
 
-    deinit { drop() }
+    // The handlers capture the node that owns this connection, which is going first:
+    // they are not called from here.
+    deinit { release(answering: false) }
 
     var pending: Int { handlers.count - handlersHead }
     /// The hub answers at once: a loop never waits on it long enough to call it gone.
@@ -52,6 +54,11 @@ final class HubConnection: ClusterConnection {
     private var pendingConnect = false
 
     func drop() {
+        release(answering: true)
+    }
+
+    /// Frees the event and leaves the hub; `answering`: pending handlers get nil.
+    private func release(answering: Bool) {
         if let event { event_free(event) }
         event = nil
         if let id { hub.detach(id) }
@@ -60,7 +67,7 @@ final class HubConnection: ClusterConnection {
         let waiting = handlers[handlersHead...]
         handlers = []
         handlersHead = 0
-        for handler in waiting { handler(nil) }
+        if answering { for handler in waiting { handler(nil) } }
     }
 
     @discardableResult

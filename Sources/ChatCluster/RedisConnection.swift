@@ -228,6 +228,9 @@ final class RedisConnection: ClusterConnection {
     private static let replied: @convention(c) (UnsafeMutablePointer<redisAsyncContext>?, UnsafeMutableRawPointer?,
                                                 UnsafeMutableRawPointer?) -> Void = { _, reply, box in
         let handler = Unmanaged<ReplyBox>.fromOpaque(box!).takeRetainedValue()
+        // Freed from deinit (the connection's weak reference is gone then): the handlers
+        // capture the node that owns the connection, which is going first; not called.
+        guard handler.connection != nil else { return }
         guard let reply else { return handler.handler(nil) }
         handler.connection?.replyCame()
         handler.handler(RedisReply(reply.assumingMemoryBound(to: redisReply.self)))

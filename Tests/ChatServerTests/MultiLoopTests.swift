@@ -88,6 +88,21 @@ import Glibc
         #expect(try server.waitForExit() == .exit(0))
     }
 
+    /// The drain timeout stops a loop whose client never reads: the process still exits 0 (it
+    /// used to crash freeing that loop's node while its hub connection answered its handlers).
+    @Test func aClientThatNeverReadsDelaysTheExitAtMostTheDrainTimeoutOnAnyLoop() throws {
+        let server = try ServerProcess.start(["--loops", "4", "--drain-timeout", "1", "--max-pending", "0"])
+        let stuck = try LineClient(port: server.port, receiveBuffer: 4096)
+        let token = String(repeating: "x", count: 4000)
+        for _ in 0..<3000 { try stuck.send("ping,\(token)\n") }
+        let others = try server.registered((0..<6).map { "w\($0)" })
+        try server.join("room", others)
+        #expect(try others[0].sync() == [])
+        server.signal(SIGTERM)
+        #expect(try server.waitForExit() == .exit(0))
+        stuck.resetClose()
+    }
+
     @Test func aHalfCloseWhileACommandWaitsStillGetsItsReply() throws {
         let server = try ServerProcess.start(["--loops", "2"])
         let client = try server.connect()
