@@ -85,8 +85,8 @@ public final class ClusterNode {
             subscriber = RedisConnection(base: loop.base, endpoint: endpoint, role: "subscriptions")
             isLoop = false
         case .loops(let hub):
-            commands = HubConnection(hub: hub, base: loop.base)
-            subscriber = HubConnection(hub: hub, base: loop.base)
+            commands = HubConnection(hub: hub, loop: loop)
+            subscriber = HubConnection(hub: hub, loop: loop)
             isLoop = true
         }
         commands.onConnected = { [unowned self] in self.prepareCommands() }

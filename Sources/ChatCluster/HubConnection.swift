@@ -1,19 +1,17 @@
-import CLibevent
 import ChatCore
+import LibeventKit
 
 /// A loop's connection to its process's ``LoopHub``: the same commands and replies as a
 /// ``RedisConnection``, carried through memory. Commands run at once on the calling thread
 /// under the hub's lock; replies and publications come back through this connection's
 /// ``HubInbox``, which wakes the loop once for everything posted since it last looked.
 ///
-/// The inbox's event carries this object as an unretained pointer; ``drop()`` (and deinit)
-/// frees the event before the object goes.
 final class HubConnection: ClusterConnection {
     private let hub: LoopHub
-    private let base: OpaquePointer
+    private let loop: EventLoop
     private let inbox = HubInbox()
     private var id: Int?
-    private var event: OpaquePointer?
+    private var listener: DoorbellListener?
     private var handlers: [ReplyHandler] = []
     private var handlersHead = 0
     private(set) var isConnected = false
@@ -24,9 +22,9 @@ final class HubConnection: ClusterConnection {
     var onMessage: ((_ channel: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> Void)?
     var onSubscribed: ((_ channel: [UInt8]) -> Void)?
 
-    init(hub: LoopHub, base: OpaquePointer) {
+    init(hub: LoopHub, loop: EventLoop) {
         self.hub = hub
-        self.base = base
+        self.loop = loop
     }
 
     // The handlers capture the node that owns this connection, which is going first:
@@ -40,14 +38,11 @@ final class HubConnection: ClusterConnection {
     func connect() -> String? {
         drop()
         id = hub.attach(inbox)
-        event = event_new(base, inbox.wakeDescriptor, Int16(EV_READ | EV_PERSIST), { _, _, context in
-            Unmanaged<HubConnection>.fromOpaque(context!).takeUnretainedValue().drain()
-        }, Unmanaged.passUnretained(self).toOpaque())
-        event_add(event, nil)
+        listener = inbox.doorbell.listen(on: loop) { [unowned self] in self.drain() }
         isConnected = true
-        // As a network connection would: connected, later in this pass.
-        event_active(event, EV_READ, 0)
+        // As a network connection would: connected a little later.
         pendingConnect = true
+        inbox.doorbell.ring()
         return nil
     }
 
@@ -57,10 +52,9 @@ final class HubConnection: ClusterConnection {
         release(answering: true)
     }
 
-    /// Frees the event and leaves the hub; `answering`: pending handlers get nil.
+    /// Stops listening and leaves the hub; `answering`: pending handlers get nil.
     private func release(answering: Bool) {
-        if let event { event_free(event) }
-        event = nil
+        listener = nil
         if let id { hub.detach(id) }
         id = nil
         isConnected = false

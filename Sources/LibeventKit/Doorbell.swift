@@ -1,15 +1,15 @@
 import CLibevent
-import LibeventKit
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Wakes one event loop from any thread: a pipe whose read end the loop watches.
-final class Doorbell: Sendable {
+/// Wakes one event loop from any thread: a pipe whose read end the loop watches. Rings
+/// close together may be taken as one, so a woken loop takes everything waiting.
+public final class Doorbell: Sendable {
     private let readEnd: Int32
     private let writeEnd: Int32
 
-    init() {
+    public init() {
         var ends: [Int32] = [0, 0]
         precondition(pipe(&ends) == 0, "pipe failed: \(errno)")
         for end in ends {
@@ -25,19 +25,19 @@ final class Doorbell: Sendable {
         close(writeEnd)
     }
 
-    func ring() {
+    public func ring() {
         var one: UInt8 = 1
         _ = write(writeEnd, &one, 1)
     }
 
     /// Runs `action` on `loop`'s thread once per ring (rings close together may be one).
-    func listen(on loop: EventLoop, _ action: @escaping () -> Void) -> DoorbellListener {
+    public func listen(on loop: EventLoop, _ action: @escaping () -> Void) -> DoorbellListener {
         DoorbellListener(loop: loop, descriptor: readEnd, action: action)
     }
 }
 
 /// A loop's side of a ``Doorbell``. Its event carries it unretained; deinit frees the event first.
-final class DoorbellListener {
+public final class DoorbellListener {
     private var event: OpaquePointer?
     private let descriptor: Int32
     private let action: () -> Void
@@ -56,7 +56,7 @@ final class DoorbellListener {
 
     deinit { event_free(event) }
 
-    func stop() {
+    public func stop() {
         event_del(event)
     }
 }
