@@ -61,6 +61,8 @@ public final class ChatServer {
     /// Connections over `--max-pending`, dropped once the current callback is done.
     private var slowConsumers: [Connection] = []
     private var slowConsumerReaper: EventTimer?
+    /// Plain connections' output, written at the end of each pass.
+    let pendingWrites: PendingWrites
     /// This server as a node of a cluster (`--redis`); nil on a single server.
     let cluster: ClusterNode?
 
@@ -82,6 +84,7 @@ public final class ChatServer {
         let loop: EventLoop
         do { loop = try EventLoop() } catch { throw .libevent(error) }
         self.loop = loop
+        pendingWrites = PendingWrites(loop: loop)
         guard let room = ChatName(configuration.dialectRoom) else { throw .badDialectRoom(configuration.dialectRoom) }
         dialects = Dialects(room: room, clock: { loop.cachedMillis })
         webSocketFormatID = FormatID(index: 1 + dialects.formats.count)

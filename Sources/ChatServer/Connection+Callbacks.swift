@@ -41,7 +41,7 @@ extension Connection {
     }
 
     static let writeCallback: bufferevent_data_cb = { _, context in
-        Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue().finishIfFlushed()
+        Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue().bufferedOutputWritten()
     }
 
     static let eventCallback: bufferevent_event_cb = { _, events, context in

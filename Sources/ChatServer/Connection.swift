@@ -37,7 +37,10 @@ final class Connection: Session {
     var state = State.open
     let bufferevent: OpaquePointer
     let output: OpaquePointer
-    unowned let server: ChatServer
+    /// Unowned and unchecked: the server outlives every connection it holds (it finishes
+    /// them all before its loop returns), and a checked unowned load is an atomic
+    /// retain and release on every send of a fan-out.
+    unowned(unsafe) let server: ChatServer
     /// Finds this connection's lines in its input buffer, the same reader the tests and the fuzzer use.
     var reader: LineReader
     /// Input bytes already counted: those left in the buffer after the last read.
@@ -73,6 +76,11 @@ final class Connection: Session {
     var webSocketCloseCode: UInt16 = 1000
     /// Plain TCP or TLS: what carries the bufferevent's bytes.
     let transport: ConnectionTransport
+    /// On the server's ``PendingWrites`` for this pass.
+    private var writeQueued = false
+    /// The kernel took less than the pass's output: the bufferevent writes the rest as the
+    /// socket drains, and the connection is not on ``PendingWrites`` meanwhile.
+    private var buffereventWrites = false
     /// A TLS connection whose handshake has not finished; the handshake timer runs meanwhile.
     private(set) var handshaking = false
     private var handshakeTimer: OpaquePointer?
@@ -113,7 +121,13 @@ final class Connection: Session {
         bufferevent_set_timeouts(bufferevent, server.idleTimeout, nil)
         bufferevent_setcb(bufferevent, Connection.readCallback, Connection.writeCallback, Connection.eventCallback,
                           Unmanaged.passUnretained(self).toOpaque())
-        bufferevent_enable(bufferevent, Int16(EV_READ | EV_WRITE))
+        // A TLS bufferevent encrypts as it writes, so it writes all of its output itself; a
+        // plain connection is written at the end of each pass (``PendingWrites``).
+        buffereventWrites = tls != nil
+        // A new bufferevent has EV_WRITE on: a plain one turns it off, so that output added
+        // does not add its write event (two epoll_ctl calls per connection per pass).
+        bufferevent_enable(bufferevent, Int16(EV_READ))
+        if tls == nil { bufferevent_disable(bufferevent, Int16(EV_WRITE)) }
         if tls != nil {
             handshaking = true
             handshakeTimer = event_new(server.loop.base, -1, 0, Connection.handshakeCallback,
@@ -175,6 +189,42 @@ final class Connection: Session {
         guard evbuffer_get_length(output) + lines.count <= maxPending else { return condemn() }
         server.counters.bytesOut &+= UInt64(lines.count)
         evbuffer_add(output, lines.baseAddress, lines.count)
+        outputQueued()
+    }
+
+    /// Output was added: it goes out at the end of this pass.
+    func outputQueued() {
+        guard !writeQueued && !buffereventWrites else { return }
+        writeQueued = true
+        server.pendingWrites.add(self)
+    }
+
+    /// The end of the pass: one `writev` of what the pass queued. An open connection only: a
+    /// closing one is written by its bufferevent, under the flush limit.
+    func writeQueuedOutput() {
+        writeQueued = false
+        guard state == .open, !buffereventWrites else { return }
+        // The bufferevent keeps its output's front frozen outside its own write callback.
+        evbuffer_unfreeze(output, 1)
+        // An error (the peer reset) leaves the output where it is: the bufferevent's write
+        // then meets the same error and reports it, which closes the connection.
+        _ = evbuffer_write(output, bufferevent_getfd(bufferevent))
+        evbuffer_freeze(output, 1)
+        if evbuffer_get_length(output) > 0 { handWritesToBufferevent() }
+    }
+
+    private func handWritesToBufferevent() {
+        buffereventWrites = true
+        bufferevent_enable(bufferevent, Int16(EV_WRITE))
+    }
+
+    /// The bufferevent has written everything: an open connection goes back to end-of-pass writes.
+    func bufferedOutputWritten() {
+        if state == .open && buffereventWrites && transport == .plain {
+            buffereventWrites = false
+            bufferevent_disable(bufferevent, Int16(EV_WRITE))
+        }
+        finishIfFlushed()
     }
 
     override func closeAfterFlush() {
@@ -185,6 +235,7 @@ final class Connection: Session {
         // A peer that stops reading must not hold the connection open for ever.
         var flushLimit = timeval(tv_sec: Int(server.configuration.drainTimeout.rounded(.up)), tv_usec: 0)
         bufferevent_set_timeouts(bufferevent, nil, &flushLimit)
+        handWritesToBufferevent()
     }
 
     /// The cluster answered: the lines and frames left in the input buffer while the session

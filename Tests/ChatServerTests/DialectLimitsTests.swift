@@ -56,7 +56,7 @@ import Testing
         try vee.send("join,lobby\n")
         try vee.expect("joined,lobby,2")
         let text = String(repeating: "m", count: 1000)
-        try vee.send(String(repeating: "say,lobby,\(text)\n", count: 2000))
+        try vee.send(String(repeating: "say,lobby,\(text)\n", count: KernelSendBuffer.linesToOverflow(lineBytes: 1000, pending: 65536)))
         try vee.send("ping,done\n")
         try vee.expect("quit,Stuck,")
         try vee.expect("pong,done")

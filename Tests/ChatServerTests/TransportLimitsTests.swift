@@ -12,7 +12,7 @@ import Testing
         try watcher.send("join,lobby\n")
         try watcher.expect("joined,lobby,2")
         let text = String(repeating: "m", count: 1000)
-        try watcher.send(String(repeating: "say,lobby,\(text)\n", count: 2000))
+        try watcher.send(String(repeating: "say,lobby,\(text)\n", count: KernelSendBuffer.linesToOverflow(lineBytes: 1000, pending: 65536)))
         try watcher.send("ping,done\n")
         try watcher.expect("quit,Stuck,")
         try watcher.expect("pong,done")
