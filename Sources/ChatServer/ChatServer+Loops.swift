@@ -1,6 +1,9 @@
 import ChatCluster
-import Foundation
+import LibeventKit
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `--loops N`: N event loops in one process, each on its own thread with its own
 /// listeners (SO_REUSEPORT: the kernel spreads connections over them), its own
@@ -20,11 +23,9 @@ extension ChatServer {
         if let chat = ports.chat { others.port = chat }
         if let tls = ports.tls { others.tlsPort = tls }
         for (dialect, port) in ports.dialects { others.dialectPorts[dialect] = port }
-        let finished = DispatchSemaphore(value: 0)
-        for index in 1..<count {
+        let threads = (1..<count).map { index in
             let configuration = others
-            let thread = Thread {
-                defer { finished.signal() }
+            return LoopThread(name: "chat-loop-\(index)") {
                 do {
                     try ChatServer(configuration: configuration, logger: logger, index: index, siblings: siblings).run()
                 } catch {
@@ -32,11 +33,9 @@ extension ChatServer {
                     exit(1)
                 }
             }
-            thread.name = "chat-loop-\(index)"
-            thread.start()
         }
         try first.run()
-        for _ in 1..<count { finished.wait() }
+        for thread in threads { thread.join() }
     }
 
     /// Tells every other loop to drain (or, the second time, to stop at once).
