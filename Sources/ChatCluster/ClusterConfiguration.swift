@@ -57,8 +57,9 @@ extension ClusterConfiguration {
 
     /// The loops of one process: nothing to time out, nobody to reap.
     public static func loops(_ hub: LoopHub, historyLimit: Int, maxRooms: Int?) -> ClusterConfiguration {
+        // The hub never drops a publication, so no loop catches up: its logs need only the history.
         ClusterConfiguration(backend: .loops(hub), name: "loops", nodeTimeout: 3600, redisTimeout: .infinity,
-                             historyLimit: historyLimit, maxRooms: maxRooms)
+                             historyLimit: historyLimit, maxRooms: maxRooms, catchUpWindow: historyLimit)
     }
 
     /// The Redis endpoint, when the backend is Redis.

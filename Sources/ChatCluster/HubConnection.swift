@@ -22,9 +22,15 @@ final class HubConnection: ClusterConnection {
     var onMessage: ((_ channel: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> Void)?
     var onSubscribed: ((_ channel: [UInt8]) -> Void)?
 
+    /// What the hub posts to this connection while it runs one of its commands is taken
+    /// later in the same loop pass: the loop's own members hear a room's messages in the
+    /// pass they were said in, not one pass later through the doorbell.
+    private var drainInThisPass: EventTimer?
+
     init(hub: LoopHub, loop: EventLoop) {
         self.hub = hub
         self.loop = loop
+        drainInThisPass = EventTimer(loop: loop) { [unowned self] in self.drain() }
     }
 
     // The handlers capture the node that owns this connection, which is going first:
@@ -69,12 +75,14 @@ final class HubConnection: ClusterConnection {
         guard let id, isConnected else { return false }
         handlers.append(reply)
         hub.execute(command.arguments, from: id)
+        drainInThisPass?.fireInThisPass()
         return true
     }
 
     func subscribe(_ channel: [UInt8]) {
         guard let id else { return }
         hub.subscribe(id, to: channel)
+        drainInThisPass?.fireInThisPass()
     }
 
     func unsubscribe(_ channel: [UInt8]) {

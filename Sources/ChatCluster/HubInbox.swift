@@ -15,12 +15,14 @@ final class HubInbox: Sendable {
     /// Rung when the box stops being empty.
     let doorbell = Doorbell()
 
-    func post(_ delivery: HubDelivery) {
+    /// `ring`: false for what the loop posts to itself from a command it runs, which it
+    /// takes later in the same pass without waking (``HubConnection``).
+    func post(_ delivery: HubDelivery, ring: Bool = true) {
         let wasEmpty = items.withLock { items in
             items.append(delivery)
             return items.count == 1
         }
-        if wasEmpty { doorbell.ring() }
+        if wasEmpty && ring { doorbell.ring() }
     }
 
     /// Everything posted so far, oldest first.

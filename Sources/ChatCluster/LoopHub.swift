@@ -34,7 +34,7 @@ public final class LoopHub: Sendable {
     func subscribe(_ id: Int, to channel: [UInt8]) {
         state.withLock { state in
             state.subscriptions[channel, default: []].insert(id)
-            state.inboxes[id].post(.subscribed(channel))
+            state.inboxes[id].post(.subscribed(channel), ring: false)
         }
     }
 
@@ -46,8 +46,9 @@ public final class LoopHub: Sendable {
     /// all under the lock, so every subscriber sees one order.
     func execute(_ arguments: [[UInt8]], from id: Int) {
         state.withLock { state in
+            state.caller = id
             let reply = state.execute(arguments)
-            state.inboxes[id].post(.reply(reply))
+            state.inboxes[id].post(.reply(reply), ring: false)
         }
     }
 }
@@ -66,6 +67,8 @@ struct HubState {
     var logs: [ChatName: [[UInt8]]] = [:]
     var sequences: [ChatName: Int64] = [:]
     var nodes: Set<String> = []
+    /// The connection whose command runs: it takes what is posted to it without a wake-up.
+    var caller = -1
 
     mutating func unsubscribe(_ id: Int, from channel: [UInt8]) {
         subscriptions[channel]?.remove(id)
@@ -74,7 +77,7 @@ struct HubState {
 
     func publish(_ channel: String, _ payload: [UInt8]) {
         let channel = Array(channel.utf8)
-        for id in subscriptions[channel] ?? [] { inboxes[id].post(.message(channel: channel, payload: payload)) }
+        for id in subscriptions[channel] ?? [] { inboxes[id].post(.message(channel: channel, payload: payload), ring: id != caller) }
     }
 
     mutating func execute(_ arguments: [[UInt8]]) -> RedisReply {
@@ -177,10 +180,9 @@ struct HubState {
             let keep = Int(String(decoding: argument(1), as: UTF8.self)) ?? 1
             let body = argument(2)
             let entries = body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
-            var log = logs[room] ?? []
-            log.append(contentsOf: entries.map { Array($0) })
-            if log.count > keep { log.removeFirst(log.count - keep) }
-            logs[room] = log
+            // In place: a copy of the log out of the dictionary would copy the whole log per batch.
+            logs[room, default: []].append(contentsOf: entries.map { Array($0) })
+            if let count = logs[room]?.count, count > keep { logs[room]!.removeFirst(count - keep) }
             let last = (sequences[room] ?? 0) + Int64(entries.count)
             sequences[room] = last
             publish(prefix + "room:\(room)", Array("S \(last - Int64(entries.count) + 1)\n".utf8) + body)
