@@ -38,9 +38,12 @@ def median(values):
 
 
 FIGURES = {  # scenario: [(label, key, higher is better)]
-    "S1": [("deliveries/s", "delivered_per_s", True), ("p99 latency (ms)", "latency_p99_us", False)],
-    "S2": [("delivered/s", "delivered_per_s", True), ("p99 latency (ms)", "latency_p99_us", False)],
-    "S3": [("delivered/s", "delivered_per_s", True), ("p99 latency (ms)", "latency_p99_us", False),
+    "S1": [("deliveries/s", "delivered_per_s", True), ("p99 latency (ms)", "latency_p99_us", False),
+           ("server CPU per delivery (us)", "cpu_per_delivery", False)],
+    "S2": [("delivered/s", "delivered_per_s", True), ("p99 latency (ms)", "latency_p99_us", False),
+           ("server CPU per delivered message (us)", "cpu_per_delivery", False)],
+    "S3": [("delivered/s", "delivered_per_s", True), ("p50 latency (ms)", "latency_p50_us", False),
+           ("p99 latency (ms)", "latency_p99_us", False), ("server CPU per delivery (us)", "cpu_per_delivery", False),
            ("server RSS peak (MiB)", "rss_peak", False), ("RSS per connection (KiB)", "rss_per_conn", False)],
     "S4": [("registrations/s", "registrations_per_s", True)],
     "S5": [("deliveries/s to the 100 readers", "delivered_per_s", True), ("p99 latency (ms)", "latency_p99_us", False)],
@@ -56,8 +59,12 @@ def figure(runs, key):
             values.append(meta["rss_peak_kb"] / 1024)
         elif key == "rss_per_conn":
             values.append((meta["rss_peak_kb"] - meta["rss_idle_kb"]) / max(1, summary["connected"]))
-        elif key == "latency_p99_us":
+        elif key in ("latency_p50_us", "latency_p99_us"):
             values.append(summary[key] / 1000)
+        elif key == "cpu_per_delivery":
+            # The server's CPU over the whole generator run (connecting included) per delivery.
+            cpu = meta.get("server_cpu_s")
+            values.append(cpu * 1e6 / summary["delivered"] if cpu is not None and summary["delivered"] else None)
         else:
             values.append(summary[key])
     return median(values)
@@ -69,6 +76,16 @@ def fmt(value):
     if value >= 100:
         return f"{value:,.0f}"
     return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def generator_share(runs):
+    """The load generator's CPU over its wall time, median over rounds: 1.0 is one core."""
+    return median([m["loadgen_cpu_s"] / m["loadgen_wall_s"] for _, m, _ in runs
+                   if m.get("loadgen_wall_s") and m.get("loadgen_cpu_s") is not None])
+
+
+def share(value):
+    return "-" if value is None else f"{value:.2f}"
 
 
 def clean(runs):
@@ -142,8 +159,8 @@ lines = [
     "",
     "## Figures",
     "",
-    "| scenario | figure | Swift | C | Swift/C | clean (Swift, C) |",
-    "|---|---|---|---|---|---|",
+    "| scenario | figure | Swift | C | Swift/C | generator CPU (Swift, C runs) | clean (Swift, C) |",
+    "|---|---|---|---|---|---|---|",
 ]
 charts = []
 for name, what, args in scenarios:
@@ -152,12 +169,14 @@ for name, what, args in scenarios:
         s, r = figure(swift, key), figure(c, key)
         ratio = f"{s / r:.2f}" if s is not None and r else "-"
         state = f"{clean(swift)}, {clean(c) if c else '-'}"
-        lines.append(f"| {name} | {label} | {fmt(s)} | {fmt(r)} | {ratio} | {state} |")
+        generator = f"{share(generator_share(swift))}, {share(generator_share(c)) if c else '-'}"
+        lines.append(f"| {name} | {label} | {fmt(s)} | {fmt(r)} | {ratio} | {generator} | {state} |")
     if name != "S4" and swift:
         series = [("swift", swift[0][2])] + ([("c", c[0][2])] if c else [])
         charts.append((name, what, chart(name, series)))
 
-lines += ["", "Swift/C above 1 is better for rates, below 1 is better for latency and memory.", "",
+lines += ["", "Swift/C above 1 is better for rates, below 1 is better for latency and memory. The generator's",
+          "CPU is its user + system time over its wall time (1.00 is one core busy all the run).", "",
           "## Commands", "", "```", f"LOOPS={LOOPS} Perf/run.sh   # ROUNDS and scenario names may narrow it"]
 for name, what, args in scenarios:
     lines.append(f"{name}: chat-loadgen --port PORT {args} --json --log-format json   # {what}")

@@ -48,6 +48,9 @@ wait_port() { # wait_port PORT: until something accepts on 127.0.0.1:PORT (bound
   echo "perf: nothing listens on port $1" >&2; return 1
 }
 rss_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+# cpu_s PID: the process's user + system CPU seconds so far (fields 14 and 15 of its stat,
+# counted after the command name, which may hold spaces).
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"; }
 
 run_one() { # run_one SERVER(swift|c) NAME ROUND ARGS...
   local server=$1 name=$2 round=$3; shift 3
@@ -59,14 +62,19 @@ run_one() { # run_one SERVER(swift|c) NAME ROUND ARGS...
   fi
   wait_port "$port"
   local idle; idle=$(rss_kb $pid VmRSS)
+  local cpu_before; cpu_before=$(cpu_s $pid)
   set +e
-  "$BIN/chat-loadgen" --port "$port" "$@" --json --log-format json >"$prefix.json" 2>"$prefix.progress"
+  # bash's time: the generator's wall, user and system seconds, for its CPU share.
+  { TIMEFORMAT='%R %U %S'; time "$BIN/chat-loadgen" --port "$port" "$@" --json --log-format json >"$prefix.json" 2>"$prefix.progress"; } 2>"$prefix.time"
   local status=$?
   set -e
   local peak; peak=$(rss_kb $pid VmHWM)
+  local cpu_after; cpu_after=$(cpu_s $pid)
+  local gen_wall gen_user gen_sys; read -r gen_wall gen_user gen_sys <"$prefix.time"
   kill -TERM $pid; wait $pid 2>/dev/null || true
-  printf '{"server":"%s","scenario":"%s","round":%s,"exit":%s,"rss_idle_kb":%s,"rss_peak_kb":%s}\n' \
-    "$server" "$name" "$round" "$status" "$idle" "$peak" >"$prefix.meta"
+  printf '{"server":"%s","scenario":"%s","round":%s,"exit":%s,"rss_idle_kb":%s,"rss_peak_kb":%s,"server_cpu_s":%s,"loadgen_wall_s":%s,"loadgen_cpu_s":%s}\n' \
+    "$server" "$name" "$round" "$status" "$idle" "$peak" "$(awk "BEGIN { print $cpu_after - $cpu_before }")" \
+    "$gen_wall" "$(awk "BEGIN { print $gen_user + $gen_sys }")" >"$prefix.meta"
   echo "perf: $name $server round $round: exit $status, $(python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))
 print("delivered/s", r["delivered_per_s"], "p99_us", r["latency_p99_us"], "registrations/s", r["registrations_per_s"])' "$prefix.json" 2>/dev/null || echo 'no summary')" >&2
