@@ -1,3 +1,5 @@
+import LibeventKit
+
 /// One load run's settings.
 public struct LoadConfiguration: Sendable {
     /// The chat-server nodes to load, in order: user N goes to target N modulo their count
@@ -38,6 +40,16 @@ public struct LoadConfiguration: Sendable {
     public var stuckReaders = 0
     /// Seconds between progress lines; 0 turns them off.
     public var progressInterval = 1.0
+    /// Event loops, each on a thread of its own with its share of the users (user `i` on
+    /// thread `i % threads`); 1 runs every user on the calling thread's one loop, 0 runs one
+    /// thread per CPU this process may use. Never more threads than users (``threadCount``).
+    public var threads = 1
 
     public init() {}
+
+    /// The threads a run uses: `threads`, with 0 the CPUs this process may use (its affinity
+    /// and cgroup quota), and at most one per user.
+    public var threadCount: Int {
+        max(1, min(users, threads == 0 ? AvailableCPUs.count() : threads))
+    }
 }

@@ -18,7 +18,14 @@ extension LoadGenerator {
         guard user.connections == 1 else { return }  // back after churning: present, not counted
         statistics.ready += 1
         if let room = user.room, user.isChecked { roomSizes[room] += 1 }
-        if statistics.ready == users.count { startSending(now: MonotonicClock.micros()) }
+        guard statistics.ready == users.count else { return }
+        if let thread {
+            // Every user of this thread is ready: the coordinator starts sending once all threads' are.
+            setupEndMicros = MonotonicClock.micros()
+            publish(to: thread, allReadyNow: true)
+        } else {
+            startSending(now: MonotonicClock.micros())
+        }
     }
 
     /// A churning user's connection closed after its `quit`: it comes back at once.
@@ -46,10 +53,15 @@ extension LoadGenerator {
                      metadata: ["user": "u\(user.index)", "target": "\(endpoint.target)", "reason": "\(reason)"])
         if whileConnecting {
             statistics.connectFailures += 1
-            if user.connections == 1 { statistics.connectFailedByTarget[user.target] += 1 }
+            if user.connections == 1 {
+                statistics.connectFailedByTarget[user.target] += 1
+                lastFailureByTarget[user.target] = reason
+            }
         } else if phase != .done {
             statistics.disconnects += 1
         }
+        // With threads, the coordinator decides from every thread's figures (``LoadCoordinator``).
+        guard thread == nil else { return }
         if whileConnecting && statistics.connectFailedByTarget[user.target] == targetShares[user.target] {
             abort("cannot connect to \(endpoint.name): \(reason)")
         } else if statistics.connected > 0 && statistics.disconnects >= statistics.connected && phase != .connecting {

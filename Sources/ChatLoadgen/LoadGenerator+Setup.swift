@@ -46,6 +46,9 @@ extension LoadGenerator {
         report.setupSeconds = Double(setupEnd > startMicros ? setupEnd - startMicros : 0) / 1e6
         report.sendSeconds = Double(sendEndMicros > sendStartMicros && sendStartMicros > 0 ? sendEndMicros - sendStartMicros : 0) / 1e6
         report.abortReason = abortReason
+        report.cpuSeconds = max(0, ProcessCPU.seconds() - startCPUSeconds)
+        let now = MonotonicClock.micros()
+        report.wallSeconds = Double(now > startMicros ? now - startMicros : 0) / 1e6
         return report
     }
 }

@@ -8,6 +8,10 @@ import Glibc
 
 /// Runs one load: opens every user's connection (over the ramp-up), waits until
 /// all are registered, sends for the duration, drains, and reports.
+///
+/// With `--threads N` above 1 there is one generator per thread, each with its own loop and
+/// its share of the users (user `i` on thread `i % N`), and a ``LoadCoordinator`` on the
+/// calling thread that keeps their phases in step and adds up what they measured.
 public final class LoadGenerator {
     enum Phase: String {
         case connecting, sending, draining, done
@@ -26,66 +30,118 @@ public final class LoadGenerator {
     /// The client context every TLS connection is made from (`--transport tls` and `wss`);
     /// one for every target, each connection sending its own target's SNI.
     let tls: TLSClientContext?
+    /// With `--threads`: which thread this generator is, and what it shares with the others;
+    /// nil when it runs the whole load alone.
+    let thread: ThreadLink?
+    /// Its users: every one alone; with `--threads`, its thread's share, user `i` at `i / threads`.
     var users: [SimulatedUser] = []
     /// Checked users ready in each room: the recipients a `say` is expected to reach.
     var roomSizes: [Int]
     /// Every `say` sent in each room.
     var roomSays: [UInt64]
+    /// With `--threads`: every `chat` sent (each expected once, by a user on any thread), and
+    /// by global index the checked users ready when sending started, whom a `chat` may go to.
+    var directSent: UInt64 = 0
+    var receivers: [Bool] = []
     var churned = 0
     var stuckDropped = 0
-    private var ratePhases: [Double] = []
+    /// Per target: why the last first connection to it failed.
+    var lastFailureByTarget: [String?]
+    private let ratePhases: [Double]
     var randomness: SplitMix64
     private var line = LineBuilder()
     var phase = Phase.connecting
     private var nextToConnect = 0
-    private var tickTimer: EventTimer?
+    var tickTimer: EventTimer?
     private var signalWatchers: [SignalWatcher] = []
-    private var progress: ProgressMeter
+    var progress: ProgressMeter
     var abortReason: String?
     var lastFailure: String?
-    let startMicros = MonotonicClock.micros()
+    let startMicros: UInt64
+    /// The process's CPU seconds when the run started, for the generator's CPU in the report.
+    private(set) var startCPUSeconds = 0.0
     var setupEndMicros: UInt64?
     var sendStartMicros: UInt64 = 0
     var sendEndMicros: UInt64 = 0
     private var drainDeadlineMicros: UInt64 = 0
+    /// With `--threads`: the last progress request answered, and the ready users last published.
+    var answeredProgress = 0
+    var publishedReadiness = -1
 
     static let tickSeconds = 0.01
-    /// Connections opened per tick when there is no ramp-up: enough for a storm, not a flood of SYNs.
+    /// Connections opened per tick when there is no ramp-up: enough for a storm, not a flood of SYNs
+    /// (with `--threads`, shared out over the threads).
     static let connectBurst = 500
+    private let connectBurst: Int
 
-    public init(configuration: LoadConfiguration, logger: Logger) throws(LoadGeneratorError) {
+    /// Runs the load `configuration` describes, on one thread or, with `threads` above 1, on
+    /// that many (see ``LoadConfiguration/threadCount``), and returns its report.
+    public static func run(configuration: LoadConfiguration, logger: Logger) throws(LoadGeneratorError) -> LoadReport {
+        if configuration.threadCount > 1 {
+            return try LoadCoordinator(configuration: configuration, logger: logger).run()
+        }
+        return try LoadGenerator(configuration: configuration, logger: logger).run()
+    }
+
+    /// A generator that runs every user of `configuration` on one loop, on the thread that calls ``run()``.
+    public convenience init(configuration: LoadConfiguration, logger: Logger) throws(LoadGeneratorError) {
+        let startMicros = MonotonicClock.micros(), startCPUSeconds = ProcessCPU.seconds()
+        guard !configuration.targets.isEmpty else { throw .noTargets }
+        let endpoints: [TargetEndpoint]
+        do throws(LibeventError) {
+            endpoints = try TargetEndpoint.resolve(configuration)
+        } catch {
+            throw .libevent(error)
+        }
+        try self.init(configuration: configuration, logger: logger, plan: LoadPlan(configuration: configuration),
+                      endpoints: endpoints, thread: nil, startMicros: startMicros)
+        self.startCPUSeconds = startCPUSeconds
+    }
+
+    /// A generator for the users of `thread` (all of them when nil), on a loop of its own,
+    /// made on the thread that runs it.
+    init(configuration: LoadConfiguration, logger: Logger, plan: LoadPlan, endpoints: [TargetEndpoint],
+         thread: ThreadLink?, startMicros: UInt64) throws(LoadGeneratorError) {
         self.configuration = configuration
         self.logger = logger
-        guard !configuration.targets.isEmpty else { throw .noTargets }
+        self.startMicros = startMicros
+        self.endpoints = endpoints
+        self.thread = thread
         do throws(LibeventError) {
             loop = try EventLoop()
-            endpoints = try TargetEndpoint.resolve(configuration)
         } catch {
             throw .libevent(error)
         }
         targetShares = LoadTarget.shares(users: configuration.users, targets: endpoints.count)
         tls = configuration.transport.usesTLS ? try TLSClientContext() : nil
-        var randomness = SplitMix64(seed: configuration.seed)
-        let roles = (0..<configuration.users).map { Self.role(of: $0, configuration: configuration) }
-        let checked = roles.indices.filter { roles[$0] == .checked }
-        let friendLists = (0..<configuration.users).map { index in
-            configuration.mode.usesFriends && roles[index] == .checked
-                ? Self.chooseFriends(of: index, among: checked, count: configuration.friends, randomness: &randomness)
-                : []
+        ratePhases = plan.ratePhases
+        if let thread {
+            // Each thread draws from a seed of its own, taken in turn from where the plan left off.
+            var seeds = plan.randomness
+            var seed = seeds.next()
+            for _ in 0..<thread.index { seed = seeds.next() }
+            randomness = SplitMix64(seed: seed)
+            connectBurst = max(1, (Self.connectBurst + thread.count - 1) / thread.count)
+        } else {
+            randomness = plan.randomness
+            connectBurst = Self.connectBurst
         }
-        ratePhases = (0..<configuration.users).map { _ in Double(randomness.next() % 1000) / 1000 }
-        self.randomness = randomness
         confirmationInterval = max(1, configuration.window / 4)
         roomSizes = Array(repeating: 0, count: configuration.mode.usesRooms ? max(1, configuration.rooms) : 0)
         roomSays = Array(repeating: 0, count: roomSizes.count)
-        progress = ProgressMeter(logger: logger, interval: configuration.progressInterval)
+        // A thread's progress lines are the coordinator's; its own meter only keeps the latency
+        // histogram merged when there are none.
+        progress = ProgressMeter(logger: logger, interval: thread == nil ? configuration.progressInterval : 0)
         statistics.connectedByTarget = Array(repeating: 0, count: endpoints.count)
         statistics.connectFailedByTarget = statistics.connectedByTarget
+        lastFailureByTarget = Array(repeating: nil, count: endpoints.count)
         let targetCount = endpoints.count
-        users = friendLists.enumerated().map { index, friends in
-            SimulatedUser(index: index, role: roles[index], target: LoadTarget.index(ofUser: index, targets: targetCount),
+        let indices = thread.map { stride(from: $0.index, to: configuration.users, by: $0.count) }
+            ?? stride(from: 0, to: configuration.users, by: 1)
+        users = indices.map { index in
+            SimulatedUser(index: index, role: plan.roles[index], target: LoadTarget.index(ofUser: index, targets: targetCount),
                           room: configuration.mode.usesRooms ? index % max(1, configuration.rooms) : nil,
-                          friends: friends, roomStride: max(1, configuration.rooms), generator: self)
+                          friends: plan.friends[index], roomStride: max(1, configuration.rooms), generator: self)
         }
     }
 
@@ -112,16 +168,23 @@ public final class LoadGenerator {
 
     // MARK: Phases
 
-    private func tick() {
+    func tick() {
         let now = MonotonicClock.micros()
         switch phase {
         case .connecting: connectDueUsers(now: now)
         case .sending: sendDueMessages(now: now)
-        case .draining: if statistics.delivered >= statistics.expected || now >= drainDeadlineMicros { finish() }
+        case .draining:
+            // A thread's deliveries come from every thread's users: the coordinator says when all have arrived.
+            if (thread == nil && statistics.delivered >= statistics.expected) || now >= drainDeadlineMicros { finish() }
         case .done: return
         }
         if phase != .done {
-            progress.reportIfDue(now: now, phase: phase.rawValue, statistics: statistics)
+            if let thread {
+                publish(to: thread, allReadyNow: false)
+                if configuration.progressInterval == 0 { progress.reportIfDue(now: now, phase: phase.rawValue, statistics: statistics) }
+            } else {
+                progress.reportIfDue(now: now, phase: phase.rawValue, statistics: statistics)
+            }
             tickTimer?.schedule(after: Self.tickSeconds)
         }
     }
@@ -131,12 +194,13 @@ public final class LoadGenerator {
         let due = configuration.rampUp > 0
             ? min(users.count, Int(Double(users.count) * elapsed / configuration.rampUp) + 1)
             : users.count
-        let end = min(due, nextToConnect + Self.connectBurst)
+        let end = min(due, nextToConnect + connectBurst)
         while nextToConnect < end {
             connect(users[nextToConnect])
             nextToConnect += 1
         }
-        if elapsed > configuration.rampUp + configuration.setupTimeout {
+        // With threads, the coordinator times the setup out for every thread at once.
+        if thread == nil && elapsed > configuration.rampUp + configuration.setupTimeout {
             logger.warning("setup timeout: sending with the users that are ready",
                            metadata: ["ready": "\(statistics.ready)", "users": "\(users.count)"])
             startSending(now: now)
@@ -166,8 +230,8 @@ public final class LoadGenerator {
         guard elapsed < configuration.duration else { return stopSending(now: now) }
         churnDueUsers(elapsed: elapsed)
         guard configuration.rate > 0 else { return }
-        for (index, user) in users.enumerated() where user.state == .ready && user.isChecked {
-            let target = UInt64(elapsed * configuration.rate + ratePhases[index])
+        for user in users where user.state == .ready && user.isChecked {
+            let target = UInt64(elapsed * configuration.rate + ratePhases[user.index])
             let due = min(Int(target) - Int(user.sent), configuration.window - user.inFlight)
             for _ in 0..<max(0, due) { send(from: user) }
             user.requestConfirmation()
@@ -177,7 +241,12 @@ public final class LoadGenerator {
     /// Makes `--churn` churners a second quit (and reconnect), picked at random among those connected.
     private func churnDueUsers(elapsed: Double) {
         guard configuration.churn > 0 else { return }
-        let due = Int(elapsed * configuration.churn) - churned
+        var cycles = Int(elapsed * configuration.churn)
+        if let thread {
+            // Cycle k of the run's is thread k % threads's.
+            cycles = cycles > thread.index ? (cycles - thread.index + thread.count - 1) / thread.count : 0
+        }
+        let due = cycles - churned
         for _ in 0..<max(0, due) {
             let start = Int(randomness.next() % UInt64(users.count))
             guard let user = (0..<users.count).lazy.map({ self.users[(start + $0) % self.users.count] })
@@ -187,14 +256,14 @@ public final class LoadGenerator {
         }
     }
 
-    private func stopSending(now: UInt64) {
+    func stopSending(now: UInt64) {
         phase = .draining
         sendEndMicros = now
         drainDeadlineMicros = now + UInt64(configuration.drainTimeout * 1e6)
         users.forEach { $0.requestConfirmation() }
     }
 
-    private func finish() {
+    func finish() {
         guard phase != .done else { return }
         if sendEndMicros == 0 { sendEndMicros = MonotonicClock.micros() }
         phase = .done
@@ -231,11 +300,23 @@ public final class LoadGenerator {
         }
         let roomSize = user.room.map { roomSizes[$0] } ?? 0
         let users = self.users
-        guard let message = user.sendMessage(direct: direct, randomness: &randomness, into: &line, roomSize: roomSize,
-                                             canReceive: { users[$0].isChecked && users[$0].state == .ready })
-        else { return false }
+        let sent: (deliveries: Int, recipient: Int?)?
+        if let thread {
+            // A friend on this thread as it is now; one on another as it was when sending started.
+            let receivers = self.receivers
+            sent = user.sendMessage(direct: direct, randomness: &randomness, into: &line, roomSize: roomSize,
+                                    canReceive: { friend in
+                                        guard thread.owns(friend) else { return receivers[friend] }
+                                        let local = users[thread.local(friend)]
+                                        return local.isChecked && local.state == .ready
+                                    })
+        } else {
+            sent = user.sendMessage(direct: direct, randomness: &randomness, into: &line, roomSize: roomSize,
+                                    canReceive: { users[$0].isChecked && users[$0].state == .ready })
+        }
+        guard let message = sent else { return false }
         if let recipient = message.recipient {
-            users[recipient].directExpected += 1
+            if thread == nil { users[recipient].directExpected += 1 } else { directSent += 1 }
         } else if let room = user.room {
             roomSays[room] += 1
         }

@@ -28,6 +28,12 @@ public struct LoadReport: Sendable {
     public var churned = 0
     /// Stuck readers the server dropped, as it should (`--stuck-readers`).
     public var stuckDropped = 0
+    /// Event loops the users were spread over, each on its own thread (`--threads`).
+    public var threads = 1
+    /// The generator's own CPU: user plus system seconds of the whole process, every thread
+    /// (getrusage), and wall seconds, both from the run's start to its report.
+    public var cpuSeconds = 0.0
+    public var wallSeconds = 0.0
 
     init(configuration: LoadConfiguration, statistics: LoadStatistics) {
         transport = configuration.transport
@@ -61,6 +67,9 @@ public struct LoadReport: Sendable {
     public var sentPerSecond: Double { sendSeconds > 0 ? Double(sent) / sendSeconds : 0 }
     public var deliveredPerSecond: Double { sendSeconds > 0 ? Double(delivered) / sendSeconds : 0 }
     public var registrationsPerSecond: Double { setupSeconds > 0 ? Double(registered) / setupSeconds : 0 }
+    /// The generator's CPU over its wall time: 1 is one core busy for the whole run; near
+    /// `threads` means the generator, not the server, may be what bounds the figures.
+    public var cpuShare: Double { wallSeconds > 0 ? cpuSeconds / wallSeconds : 0 }
 
     /// True when every user connected and registered, and nothing was lost,
     /// duplicated, reordered or answered with an error.
@@ -71,7 +80,8 @@ public struct LoadReport: Sendable {
 
     private var rows: [(String, String)] {
         [
-            ("users", "\(users)"), ("connected", "\(connected)"), ("registered", "\(registered)"),
+            ("users", "\(users)"), ("threads", "\(threads)"), ("connected", "\(connected)"),
+            ("registered", "\(registered)"),
             ("connect_failures", "\(connectFailures)"), ("disconnects", "\(disconnects)"),
             ("sent", "\(sent)"), ("expected", "\(expected)"), ("delivered", "\(delivered)"),
             ("lost", "\(lost)"), ("duplicated", "\(duplicated)"), ("reordered", "\(reordered)"),
@@ -82,6 +92,8 @@ public struct LoadReport: Sendable {
             ("latency_p50_us", "\(latencyMicros.p50)"), ("latency_p90_us", "\(latencyMicros.p90)"),
             ("latency_p99_us", "\(latencyMicros.p99)"), ("latency_p999_us", "\(latencyMicros.p999)"),
             ("latency_max_us", "\(latencyMicros.max)"),
+            ("generator_cpu_s", Self.format(cpuSeconds, digits: 2)), ("generator_wall_s", Self.format(wallSeconds, digits: 2)),
+            ("generator_cpu_share", Self.format(cpuShare, digits: 2)),
         ]
     }
 
@@ -122,8 +134,12 @@ public struct LoadReport: Sendable {
         return result + "\""
     }
 
-    static func format(_ value: Double) -> String {
-        let rounded = (value * 10).rounded() / 10
+    /// `value` to `digits` decimals (one by default), without trailing zeros: valid JSON either way.
+    static func format(_ value: Double, digits: Int = 1) -> String {
+        guard value.isFinite else { return "0" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let rounded = (value * scale).rounded() / scale
         return rounded == rounded.rounded() ? "\(Int(rounded))" : "\(rounded)"
     }
 }

@@ -1,6 +1,7 @@
 import Histogram
 
-/// Counters shared by every simulated user; touched only on the loop's thread.
+/// Counters shared by every simulated user; touched only on the loop's thread (with
+/// `--threads`, each thread has its own, added up at the end).
 ///
 /// The per-delivery fields skip dynamic exclusivity checks: nothing here is
 /// accessed reentrantly, and the checks were about 9% of the generator's time
@@ -21,10 +22,15 @@ final class LoadStatistics {
     @exclusivity(unchecked) var delivered: UInt64 = 0
     var errors: [String: Int] = [:]
     /// Every latency of the run until the last ``mergeRecentLatency()``, in microseconds.
-    private(set) var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+    private(set) var latency = LoadStatistics.makeHistogram()
     /// Latencies since the last ``mergeRecentLatency()``.
-    @exclusivity(unchecked) private(set) var recentLatency = Histogram<UInt64>(
-        highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+    @exclusivity(unchecked) private(set) var recentLatency = LoadStatistics.makeHistogram()
+
+    /// An empty latency histogram: microseconds up to ten minutes, three significant digits
+    /// (every one of a run's histograms has this layout, so that they can be added together).
+    static func makeHistogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+    }
 
     var errorCount: Int { errors.values.reduce(0, +) }
 
@@ -38,5 +44,10 @@ final class LoadStatistics {
     func mergeRecentLatency() {
         latency.add(recentLatency)
         recentLatency.reset()
+    }
+
+    /// Adds another thread's latencies to the run's (`--threads`).
+    func absorb(latency other: Histogram<UInt64>) {
+        latency.add(other)
     }
 }

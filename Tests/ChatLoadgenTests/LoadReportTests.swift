@@ -85,7 +85,7 @@ import Testing
         let keys = [
             "transport", "targets", "users", "connected", "registered", "sent", "expected", "delivered", "lost", "duplicated", "reordered",
             "errors", "sent_per_s", "delivered_per_s", "latency_p50_us", "latency_p90_us", "latency_p99_us",
-            "latency_p999_us", "latency_max_us", "passed",
+            "latency_p999_us", "latency_max_us", "threads", "generator_cpu_s", "generator_wall_s", "generator_cpu_share", "passed",
         ]
         for key in keys { #expect(json[key] != nil, "missing \(key)") }
         #expect(json["users"] as? Int == 4)
@@ -98,6 +98,37 @@ import Testing
         #expect(percentiles == percentiles.sorted())
         #expect(percentiles.first.map { (545...555).contains($0) } == true)
         #expect(percentiles.last == 1000)
+    }
+
+    /// The threads the users ran on, and the generator's own CPU: user plus system seconds,
+    /// and their share of the run's wall time, in the JSON and the table.
+    @Test func givesTheThreadsAndTheGeneratorsCPU() throws {
+        var report = report()
+        #expect(report.threads == 1)
+        report.threads = 3
+        report.cpuSeconds = 1.5
+        report.wallSeconds = 2.5
+        #expect(report.cpuShare == 0.6)
+        let json = try parse(report)
+        #expect(json["threads"] as? Int == 3)
+        #expect(json["generator_cpu_s"] as? Double == 1.5)
+        #expect(json["generator_wall_s"] as? Double == 2.5)
+        #expect(json["generator_cpu_share"] as? Double == 0.6)
+        let lines = report.table().split(separator: "\n")
+        #expect(lines.contains("threads               3"))
+        #expect(lines.contains("generator_cpu_s       1.5"))
+        #expect(lines.contains("generator_cpu_share   0.6"))
+    }
+
+    /// Two decimals for the share, and none without a wall time (nothing divided by zero).
+    @Test func theCPUShareIsRoundedAndNeverDividesByZero() throws {
+        var report = report()
+        #expect(report.cpuShare == 0)
+        #expect(try parse(report)["generator_cpu_share"] as? Int == 0)
+        report.cpuSeconds = 2
+        report.wallSeconds = 3
+        #expect(try parse(report)["generator_cpu_share"] as? Double == 0.67)
+        #expect(report.table().split(separator: "\n").contains("generator_cpu_share   0.67"))
     }
 
     @Test func namesTheTransport() throws {

@@ -120,14 +120,15 @@ import Testing
         return Run(status: status, report: report, stderr: try loadgen.stderr.waitForEnd(timeout: 10))
     }
 
-    /// Expects a clean run of 50 users: every message delivered once and in order.
-    static func expectEverythingDelivered(_ run: Run, also: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// Expects a clean run of `users` users: every message delivered once and in order.
+    static func expectEverythingDelivered(_ run: Run, users: Int = 50, also: [String] = [],
+                                          sourceLocation: SourceLocation = #_sourceLocation) throws {
         #expect(run.status == .exit(0), "stderr:\n\(run.stderr)", sourceLocation: sourceLocation)
         for key in ["lost", "duplicated", "reordered"] + also {
             #expect(run.report[key] as? Int == 0, "\(key)", sourceLocation: sourceLocation)
         }
-        #expect(run.report["connected"] as? Int == 50, sourceLocation: sourceLocation)
-        #expect(run.report["registered"] as? Int == 50, sourceLocation: sourceLocation)
+        #expect(run.report["connected"] as? Int == users, sourceLocation: sourceLocation)
+        #expect(run.report["registered"] as? Int == users, sourceLocation: sourceLocation)
         #expect(run.report["errors"] as? [String: Int] == [:], sourceLocation: sourceLocation)
         let expected = try #require(run.report["expected"] as? Int, sourceLocation: sourceLocation)
         #expect(expected > 0, sourceLocation: sourceLocation)
