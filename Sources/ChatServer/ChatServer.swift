@@ -101,15 +101,17 @@ public final class ChatServer {
             cluster = nil
         }
         let shared = siblings != nil
-        listener = try Self.listen(loop: loop, host: configuration.host, port: configuration.port, logger: logger, shared: shared)
+        listener = try Self.listen(loop: loop, host: configuration.host, port: configuration.port, logger: logger, shared: shared,
+                                   first: index == 0)
         for dialect in Dialect.allCases {
             guard let port = configuration.dialectPorts[dialect] else { continue }
             dialectListeners.append((dialect, try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger,
-                                                              shared: shared)))
+                                                              shared: shared, first: index == 0)))
         }
         if let port = configuration.tlsPort, let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
             tls = try TLSContext(certificate: certificate, key: key)
-            tlsListener = try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger, shared: shared)
+            tlsListener = try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger, shared: shared,
+                                          first: index == 0)
         } else {
             tls = nil
         }
@@ -138,11 +140,12 @@ public final class ChatServer {
         try self.init(configuration: configuration, logger: logger, index: 0, siblings: nil)
     }
 
-    private static func listen(loop: EventLoop, host: String, port: Int, logger: Logger, shared: Bool) throws(ServerError) -> Listener {
+    private static func listen(loop: EventLoop, host: String, port: Int, logger: Logger, shared: Bool,
+                               first: Bool) throws(ServerError) -> Listener {
         let address: SocketAddress
         do { address = try SocketAddress(host: host, port: port) } catch { throw .libevent(error) }
         // A loop of several accepts once its node has joined the others (a few passes in).
-        return try Listener(loop: loop, address: address, logger: logger, reusePort: shared, startPaused: shared)
+        return try Listener(loop: loop, address: address, logger: logger, reusePort: shared, claimsPort: first, startPaused: shared)
     }
 
     /// The ports this loop bound, for the other loops to bind too.

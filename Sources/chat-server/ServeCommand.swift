@@ -129,8 +129,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds of quiet after which a classic or chat-room client's bytes without a newline are one command (CHAT_QUIET_GAP).")
     var quietGap = ServerConfiguration().quietGap
 
-    @Option(help: "Event loops, each on its own thread with its own listener on the port (SO_REUSEPORT); the loops share one chat. 0: the CPUs this process may use (affinity and cgroup quota). Default 1: one loop (CHAT_LOOPS).")
-    var loops = 1
+    @Option(help: "Event loops, each on its own thread with its own listener on the port (SO_REUSEPORT); the loops share one chat. 0, the default: one per CPU this process may use (its affinity mask and cgroup CPU quota, so a container limited to 2 CPUs runs 2). 1: one loop, the whole chat on one thread (CHAT_LOOPS).")
+    var loops = 0
 
     @Option(help: ArgumentHelp(
         "Join the cluster of every node with this Redis and --cluster name: redis://[[USER]:PASSWORD@]HOST:PORT[/DB]. Off: one server, nothing else to run (CHAT_REDIS, which keeps a password off the command line).",

@@ -45,9 +45,12 @@ import Testing
         }
     }
 
-    @Test func aPortInUseFailsWithExitOneAndSaysWhy() throws {
-        let first = try ServerProcess.start()
-        let second = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "\(first.port)"])
+    /// Several loops share their port with SO_REUSEPORT, which would let a second server with
+    /// several loops bind it too: it must fail all the same.
+    @Test(arguments: ["1", "2"])
+    func aPortInUseFailsWithExitOneAndSaysWhy(loops: String) throws {
+        let first = try ServerProcess.start(["--loops", loops])
+        let second = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "\(first.port)", "--loops", loops])
         #expect(try second.waitForExit() == .exit(1))
         let line = try second.stderr.waitForLine(timeout: 5) { $0.contains("cannot start") }
         #expect(line.contains("level=error"))

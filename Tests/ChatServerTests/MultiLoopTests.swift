@@ -110,4 +110,29 @@ import Glibc
         try client.halfClose()
         #expect(try client.readToEOF() == ["ack,Half", "list,Half"])
     }
+
+    /// Without `--loops` a server runs one loop per CPU it may use: `taskset` narrows its
+    /// affinity mask to one CPU, then to every CPU of this machine's mask.
+    @Test(arguments: [1, 2])
+    func theDefaultLoopCountIsTheCPUsTheProcessMayUse(cpus: Int) throws {
+        let available = allowedCPUs()
+        try #require(available.count >= cpus, "this machine lets the tests use \(available.count) CPU(s)")
+        let list = available.prefix(cpus).map(String.init).joined(separator: ",")
+        let server = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "0"],
+                                       launcher: ["/usr/bin/taskset", "-c", list], defaultLoops: true)
+        try server.waitUntilListening()
+        let line = server.stderr.lines.first { $0.contains("listening") } ?? ""
+        #expect(line.contains("loops=\(cpus)"), "\(line)")
+        let client = try server.connect()
+        try client.send("ping,1\n")
+        try client.expect("pong,1")
+    }
+}
+
+/// The CPUs this test process may run on: the bits of `Cpus_allowed` in /proc/self/status.
+private func allowedCPUs() -> [Int] {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else { return [0] }
+    let nibbles = line.dropFirst("Cpus_allowed:".count).filter(\.isHexDigit).reversed().compactMap(\.hexDigitValue)
+    return nibbles.enumerated().flatMap { position, nibble in (0..<4).filter { nibble & (1 << $0) != 0 }.map { position * 4 + $0 } }
 }

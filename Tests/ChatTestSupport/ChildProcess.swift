@@ -32,10 +32,11 @@ public final class ChildProcess {
     /// and `environment` over the runner's own with every `CHAT_*` variable removed.
     /// A `launcher` (such as `prlimit --nofile=24`) runs the executable for it. With `input`,
     /// its standard input is a pipe that ``write(_:)`` feeds; otherwise /dev/null.
+    /// `defaultLoops`: chat-server runs with its own default loop count, not ``testLoops``.
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                launcher: [String] = [], input: Bool = false) throws {
+                launcher: [String] = [], input: Bool = false, defaultLoops: Bool = false) throws {
         let path = executable.contains("/") ? executable : Self.buildDirectory.appendingPathComponent(executable).path
-        let command = launcher + [path] + arguments
+        let command = launcher + [path] + (defaultLoops ? arguments : Self.withTestLoops(path: path, arguments, environment: environment))
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CHAT_") }
         merged.merge(environment) { $1 }
         process.executableURL = URL(fileURLWithPath: command[0])
@@ -54,6 +55,21 @@ public final class ChildProcess {
     }
 
     deinit { kill() }
+
+    /// The loop count the suite runs chat-server with: `CHAT_TEST_LOOPS` (`CHAT_TEST_LOOPS=4
+    /// swift test` runs every test with four loops), 1 when it is unset, whatever the
+    /// machine's CPUs (the server's own default). A test that says `--loops` or
+    /// `CHAT_LOOPS` itself, or runs a subcommand (`probe`), is left as it is.
+    public static let testLoops: String = {
+        let value = ProcessInfo.processInfo.environment["CHAT_TEST_LOOPS"] ?? ""
+        return value.isEmpty ? "1" : value
+    }()
+
+    static func withTestLoops(path: String, _ arguments: [String], environment: [String: String]) -> [String] {
+        guard URL(fileURLWithPath: path).lastPathComponent == "chat-server", arguments.first != "probe",
+              !arguments.contains("--loops"), environment["CHAT_LOOPS"] == nil else { return arguments }
+        return ["--loops", testLoops] + arguments
+    }
 
     /// Writes `text` to the child's standard input (started with `input: true`).
     public func write(_ text: String) throws {

@@ -20,16 +20,10 @@ final class ServerProcess {
     /// The port from the `listening` line; 0 until ``waitUntilListening(timeout:)`` has seen it.
     private(set) var port: UInt16 = 0
 
-    /// `--loops N` from `CHAT_TEST_LOOPS`, so that the whole suite can run with several loops.
-    static let loopArguments: [String] = {
-        guard let loops = ProcessInfo.processInfo.environment["CHAT_TEST_LOOPS"], !loops.isEmpty else { return [] }
-        return ["--loops", loops]
-    }()
-
     /// Launches and waits for the `listening` line.
     static func start(_ arguments: [String] = [], environment: [String: String] = [:],
                       launcher: [String] = [], timeout: TimeInterval = 20) throws -> ServerProcess {
-        let server = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "0"] + loopArguments + arguments,
+        let server = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "0"] + arguments,
                                        environment: environment, launcher: launcher)
         try server.waitUntilListening(timeout: timeout)
         return server
@@ -40,8 +34,8 @@ final class ServerProcess {
     /// A `launcher` (such as `prlimit --nofile=24`) runs the binary for it. Spawned from a
     /// test-runner worker thread, the server inherits SIGTERM and SIGINT blocked: the
     /// shutdown tests also check that it unblocks them itself.
-    init(arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws {
-        child = try ChildProcess(Self.binaryPath, arguments, environment: environment, launcher: launcher)
+    init(arguments: [String], environment: [String: String] = [:], launcher: [String] = [], defaultLoops: Bool = false) throws {
+        child = try ChildProcess(Self.binaryPath, arguments, environment: environment, launcher: launcher, defaultLoops: defaultLoops)
     }
 
     /// Waits for the `listening` log line (text or JSON) and takes the port from its address.
