@@ -50,7 +50,7 @@ def start_redis():
 
 
 def start_node(bin_dir, redis_port=None):
-    arguments = [os.path.join(bin_dir, "chat-server"), "--host", "127.0.0.1", "--port", "0", "--stats-interval", "0",
+    arguments = [os.path.join(bin_dir, "chat-server"), "--host", "127.0.0.1", "--port", "0", "--loops", "1", "--stats-interval", "0",
                  "--max-connections", "20000"]
     if redis_port:
         arguments += ["--redis", f"redis://127.0.0.1:{redis_port}"]

@@ -24,7 +24,7 @@ CLIENTS, ROUNDS = 20, 50
 
 
 def start(bin_dir, gap):
-    server = subprocess.Popen([os.path.join(bin_dir, "chat-server"), "--host", "127.0.0.1", "--port", "0",
+    server = subprocess.Popen([os.path.join(bin_dir, "chat-server"), "--host", "127.0.0.1", "--port", "0", "--loops", "1",
                                "--classic-port", "0", "--quiet-gap", str(gap), "--stats-interval", "0"],
                               stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 10

@@ -155,6 +155,7 @@ lines = [
     f"- cores: {os.cpu_count()} ({cpu_model()})",
     f"- kernel: {platform.release()}",
     f"- swift: {swift_version()}",
+    "- builds: `swift build -c release --static-swift-stdlib`, as docker/Dockerfile builds them",
     f"- C reference: {'built from ../shared/bench with its Makefile' if ref_bin else 'absent (no Swift/C column)'}",
     "",
     "## Figures",

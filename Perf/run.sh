@@ -29,10 +29,13 @@ scripts/install-deps
 command -v gnuplot >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq gnuplot-nox >/dev/null; }
 command -v python3 >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq python3 >/dev/null; }
 
+# Built as the container image builds them (docker/Dockerfile): release, the Swift runtime
+# linked in, which is what a deployment runs (its resident memory is part of the figures).
 echo "perf: building release" >&2
-swift build -c release --product chat-server >&2
-swift build -c release --product chat-loadgen >&2
-BIN=$(swift build -c release --show-bin-path)
+BUILD=(swift build -c release --static-swift-stdlib --scratch-path "$ROOT/.build-perf-release")
+"${BUILD[@]}" --product chat-server >&2
+"${BUILD[@]}" --product chat-loadgen >&2
+BIN=$("${BUILD[@]}" --show-bin-path)
 
 rm -rf "$WORK" "$RUN_DIR"; mkdir -p "$WORK" "$RUN_DIR"
 REF_BIN=""

@@ -20,7 +20,7 @@ swift build -c release --product chat-server >&2
 swift build -c release --product chat-loadgen >&2
 BIN=$(swift build -c release --show-bin-path)
 
-"$BIN/chat-server" --host 127.0.0.1 --port "$PORT" --metrics-port "$METRICS" --log-level warning --stats-interval 0 &
+"$BIN/chat-server" --host 127.0.0.1 --port "$PORT" --loops "${LOOPS:-1}" --metrics-port "$METRICS" --log-level warning --stats-interval 0 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break; sleep 0.05; done

@@ -42,7 +42,7 @@ def rss_kb(pid, key):
 
 
 def start_server(bin_dir, cert, key):
-    server = subprocess.Popen([os.path.join(bin_dir, "chat-server"), "--host", "127.0.0.1", "--port", "0",
+    server = subprocess.Popen([os.path.join(bin_dir, "chat-server"), "--host", "127.0.0.1", "--port", "0", "--loops", "1",
                                "--tls-port", "0", "--tls-cert", cert, "--tls-key", key,
                                "--log-level", "info", "--stats-interval", "0"],
                               stderr=subprocess.PIPE, text=True)
