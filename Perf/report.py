@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 LOOPS = os.environ.get("LOOPS", "1")
+THREADS = os.environ.get("THREADS", "1")
 
 run_dir, out_md, bin_dir = sys.argv[1:4]
 ref_bin = sys.argv[4] if len(sys.argv) > 4 else ""
@@ -44,10 +45,34 @@ FIGURES = {  # scenario: [(label, key, higher is better)]
            ("server CPU per delivered message (us)", "cpu_per_delivery", False)],
     "S3": [("delivered/s", "delivered_per_s", True), ("p50 latency (ms)", "latency_p50_us", False),
            ("p99 latency (ms)", "latency_p99_us", False), ("server CPU per delivery (us)", "cpu_per_delivery", False),
-           ("server RSS peak (MiB)", "rss_peak", False), ("RSS per connection (KiB)", "rss_per_conn", False)],
+           ("server RSS after ramp (MiB)", "rss_after_ramp", False), ("server RSS peak (MiB)", "rss_peak", False),
+           ("RSS per connection (KiB)", "rss_per_conn", False)],
     "S4": [("registrations/s", "registrations_per_s", True)],
     "S5": [("deliveries/s to the 100 readers", "delivered_per_s", True), ("p99 latency (ms)", "latency_p99_us", False)],
 }
+
+
+def prefix_of(meta):
+    return os.path.join(run_dir, f"{meta['scenario']}-{meta['server']}-{meta['round']}")
+
+
+def ramp_of(scenario):
+    for name, _, args in scenarios:
+        if name == scenario and "--ramp-up" in args.split():
+            words = args.split()
+            return float(words[words.index("--ramp-up") + 1])
+    return 0.0
+
+
+def rss_after_ramp(prefix):
+    """MiB resident at the first sample of the sending phase past the ramp-up (Perf/run.sh's sampler)."""
+    try:
+        samples = [line.split() for line in open(prefix + ".rss") if len(line.split()) == 2]
+    except OSError:
+        return None
+    ramp = ramp_of(os.path.basename(prefix).split("-")[0])
+    after = [int(kb) for t, kb in samples if float(t) >= ramp]
+    return after[0] / 1024 if after else None
 
 
 def figure(runs, key):
@@ -55,7 +80,9 @@ def figure(runs, key):
     for summary, meta, _ in runs:
         if summary is None:
             continue
-        if key == "rss_peak":
+        if key == "rss_after_ramp":
+            values.append(rss_after_ramp(prefix_of(meta)))
+        elif key == "rss_peak":
             values.append(meta["rss_peak_kb"] / 1024)
         elif key == "rss_per_conn":
             values.append((meta["rss_peak_kb"] - meta["rss_idle_kb"]) / max(1, summary["connected"]))
@@ -178,9 +205,9 @@ for name, what, args in scenarios:
 
 lines += ["", "Swift/C above 1 is better for rates, below 1 is better for latency and memory. The generator's",
           "CPU is its user + system time over its wall time (1.00 is one core busy all the run).", "",
-          "## Commands", "", "```", f"LOOPS={LOOPS} Perf/run.sh   # ROUNDS and scenario names may narrow it"]
+          "## Commands", "", "```", f"LOOPS={LOOPS} THREADS={THREADS} Perf/run.sh   # ROUNDS and scenario names may narrow it"]
 for name, what, args in scenarios:
-    lines.append(f"{name}: chat-loadgen --port PORT {args} --json --log-format json   # {what}")
+    lines.append(f"{name}: chat-loadgen --port PORT {args} --threads {THREADS} --json --log-format json   # {what}")
 lines += [f"chat-server --host 127.0.0.1 --port 7611 --loops {LOOPS} --log-level warning",
           "refserver 7612   # built from ../shared/bench", "```", "", "## Charts", ""]
 for name, what, png in charts:

@@ -7,16 +7,18 @@
 #   ROUNDS=1 Perf/run.sh S1 S3  chosen scenarios, one round
 #   REF_DIR=path Perf/run.sh    where refserver.c and its Makefile live (default ../shared/bench)
 #   LOOPS=2 Perf/run.sh         chat-server --loops 2 (default 1); the results file's name says so
+#   THREADS=2 Perf/run.sh       chat-loadgen --threads 2 (default 1), for when one generator thread bounds S1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 ROUNDS=${ROUNDS:-3}
 LOOPS=${LOOPS:-1}
+THREADS=${THREADS:-1}
 REF_DIR=${REF_DIR:-$ROOT/../shared/bench}
 WORK=$ROOT/.build-perf
 STAMP=$(date -u +%Y-%m-%d)
 MACHINE=${MACHINE:-$(hostname -s)}
-SUFFIX=$([ "$LOOPS" = 1 ] && echo "" || echo "-loops$LOOPS")
+SUFFIX=$([ "$LOOPS" = 1 ] && echo "" || echo "-loops$LOOPS")$([ "$THREADS" = 1 ] && echo "" || echo "-threads$THREADS")
 OUT_MD=$ROOT/Perf/results/$STAMP-$MACHINE$SUFFIX.md
 RUN_DIR=$ROOT/Perf/results/$STAMP-$MACHINE$SUFFIX
 SWIFT_PORT=${SWIFT_PORT:-7611}
@@ -66,15 +68,24 @@ run_one() { # run_one SERVER(swift|c) NAME ROUND ARGS...
   wait_port "$port"
   local idle; idle=$(rss_kb $pid VmRSS)
   local cpu_before; cpu_before=$(cpu_s $pid)
+  # Resident memory through the sending phase, beside the generator's clock (its progress
+  # lines' t): the report takes the first sample after the ramp-up.
+  ( while kill -0 $pid 2>/dev/null; do
+      t=$(tail -n 1 "$prefix.progress" 2>/dev/null | sed -n 's/.*"phase":"sending".*"t":\([0-9.]*\).*/\1/p')
+      [ -n "$t" ] && echo "$t $(rss_kb $pid VmRSS)" >>"$prefix.rss"
+      sleep 0.2
+    done ) 2>/dev/null &
+  local sampler=$!
   set +e
   # bash's time: the generator's wall, user and system seconds, for its CPU share.
-  { TIMEFORMAT='%R %U %S'; time "$BIN/chat-loadgen" --port "$port" "$@" --json --log-format json >"$prefix.json" 2>"$prefix.progress"; } 2>"$prefix.time"
+  { TIMEFORMAT='%R %U %S'; time "$BIN/chat-loadgen" --port "$port" "$@" --threads "$THREADS" --json --log-format json >"$prefix.json" 2>"$prefix.progress"; } 2>"$prefix.time"
   local status=$?
   set -e
   local peak; peak=$(rss_kb $pid VmHWM)
   local cpu_after; cpu_after=$(cpu_s $pid)
   local gen_wall gen_user gen_sys; read -r gen_wall gen_user gen_sys <"$prefix.time"
   kill -TERM $pid; wait $pid 2>/dev/null || true
+  wait $sampler 2>/dev/null || true
   printf '{"server":"%s","scenario":"%s","round":%s,"exit":%s,"rss_idle_kb":%s,"rss_peak_kb":%s,"server_cpu_s":%s,"loadgen_wall_s":%s,"loadgen_cpu_s":%s}\n' \
     "$server" "$name" "$round" "$status" "$idle" "$peak" "$(awk "BEGIN { print $cpu_after - $cpu_before }")" \
     "$gen_wall" "$(awk "BEGIN { print $gen_user + $gen_sys }")" >"$prefix.meta"
@@ -97,5 +108,5 @@ for entry in "${SCENARIOS[@]}"; do
 done
 
 printf '%s\n' "${commands[@]}" >"$RUN_DIR/scenarios.txt"
-LOOPS=$LOOPS python3 Perf/report.py "$RUN_DIR" "$OUT_MD" "$BIN" "${REF_BIN:-}"
+LOOPS=$LOOPS THREADS=$THREADS python3 Perf/report.py "$RUN_DIR" "$OUT_MD" "$BIN" "${REF_BIN:-}"
 echo "perf: wrote $OUT_MD" >&2
