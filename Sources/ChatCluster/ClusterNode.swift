@@ -85,8 +85,9 @@ public final class ClusterNode {
             subscriber = RedisConnection(base: loop.base, endpoint: endpoint, role: "subscriptions")
             isLoop = false
         case .loops(let hub):
-            commands = HubConnection(hub: hub, loop: loop)
-            subscriber = HubConnection(hub: hub, loop: loop)
+            let port = HubLoopPort(loop: loop)
+            commands = HubConnection(hub: hub, loop: loop, port: port)
+            subscriber = HubConnection(hub: hub, loop: loop, port: port)
             isLoop = true
         }
         commands.onConnected = { [unowned self] in self.prepareCommands() }

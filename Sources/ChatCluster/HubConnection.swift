@@ -9,7 +9,8 @@ import LibeventKit
 final class HubConnection: ClusterConnection {
     private let hub: LoopHub
     private let loop: EventLoop
-    private let inbox = HubInbox()
+    private let inbox: HubInbox
+    private let port: HubLoopPort
     private var id: Int?
     private var listener: DoorbellListener?
     private var handlers: [ReplyHandler] = []
@@ -22,20 +23,22 @@ final class HubConnection: ClusterConnection {
     var onMessage: ((_ channel: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> Void)?
     var onSubscribed: ((_ channel: [UInt8]) -> Void)?
 
-    /// What the hub posts to this connection while it runs one of its commands is taken
-    /// later in the same loop pass: the loop's own members hear a room's messages in the
-    /// pass they were said in, not one pass later through the doorbell.
-    private var drainInThisPass: EventTimer?
-
-    init(hub: LoopHub, loop: EventLoop) {
+    /// `port`: the loop's, shared by the node's connections, which takes what the hub posts
+    /// to them in the pass that caused it.
+    init(hub: LoopHub, loop: EventLoop, port: HubLoopPort) {
         self.hub = hub
         self.loop = loop
-        drainInThisPass = EventTimer(loop: loop) { [unowned self] in self.drain() }
+        self.port = port
+        inbox = HubInbox(loopToken: port.token)
+        port.add(self)
     }
 
     // The handlers capture the node that owns this connection, which is going first:
     // they are not called from here.
-    deinit { release(answering: false) }
+    deinit {
+        port.remove(self)
+        release(answering: false)
+    }
 
     var pending: Int { handlers.count - handlersHead }
     /// The hub answers at once: a loop never waits on it long enough to call it gone.
@@ -75,14 +78,14 @@ final class HubConnection: ClusterConnection {
         guard let id, isConnected else { return false }
         handlers.append(reply)
         hub.execute(command.arguments, from: id)
-        drainInThisPass?.fireInThisPass()
+        port.drainInThisPass()
         return true
     }
 
     func subscribe(_ channel: [UInt8]) {
         guard let id else { return }
         hub.subscribe(id, to: channel)
-        drainInThisPass?.fireInThisPass()
+        port.drainInThisPass()
     }
 
     func unsubscribe(_ channel: [UInt8]) {
@@ -93,7 +96,7 @@ final class HubConnection: ClusterConnection {
     func writeNow() {}
 
     /// Everything the hub posted, in order.
-    private func drain() {
+    func drain() {
         if pendingConnect {
             pendingConnect = false
             onConnected?()

@@ -14,9 +14,15 @@ final class HubInbox: Sendable {
     private let items = Locked<[HubDelivery]>([])
     /// Rung when the box stops being empty.
     let doorbell = Doorbell()
+    /// The loop's ``HubLoopPort``: what that loop posts to itself, it takes without a ring.
+    let loopToken: ObjectIdentifier
 
-    /// `ring`: false for what the loop posts to itself from a command it runs, which it
-    /// takes later in the same pass without waking (``HubConnection``).
+    init(loopToken: ObjectIdentifier) {
+        self.loopToken = loopToken
+    }
+
+    /// `ring`: false for what a loop posts to itself from a command it runs, which it
+    /// takes later in the same pass without waking (``HubLoopPort``).
     func post(_ delivery: HubDelivery, ring: Bool = true) {
         let wasEmpty = items.withLock { items in
             items.append(delivery)

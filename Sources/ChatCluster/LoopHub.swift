@@ -46,7 +46,7 @@ public final class LoopHub: Sendable {
     /// all under the lock, so every subscriber sees one order.
     func execute(_ arguments: [[UInt8]], from id: Int) {
         state.withLock { state in
-            state.caller = id
+            state.callerLoop = state.inboxes[id].loopToken
             let reply = state.execute(arguments)
             state.inboxes[id].post(.reply(reply), ring: false)
         }
@@ -67,8 +67,8 @@ struct HubState {
     var logs: [ChatName: [[UInt8]]] = [:]
     var sequences: [ChatName: Int64] = [:]
     var nodes: Set<String> = []
-    /// The connection whose command runs: it takes what is posted to it without a wake-up.
-    var caller = -1
+    /// The loop whose command runs: it takes what is posted to it without a wake-up.
+    var callerLoop: ObjectIdentifier?
 
     mutating func unsubscribe(_ id: Int, from channel: [UInt8]) {
         subscriptions[channel]?.remove(id)
@@ -77,7 +77,7 @@ struct HubState {
 
     func publish(_ channel: String, _ payload: [UInt8]) {
         let channel = Array(channel.utf8)
-        for id in subscriptions[channel] ?? [] { inboxes[id].post(.message(channel: channel, payload: payload), ring: id != caller) }
+        for id in subscriptions[channel] ?? [] { inboxes[id].post(.message(channel: channel, payload: payload), ring: inboxes[id].loopToken != callerLoop) }
     }
 
     mutating func execute(_ arguments: [[UInt8]]) -> RedisReply {
