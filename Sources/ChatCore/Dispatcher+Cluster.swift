@@ -81,6 +81,9 @@ extension Dispatcher {
         session.isAwaiting = false
         guard !session.isClosed else { return }
         body()
+        while !session.isAwaiting, !session.isClosed, !session.continuations.isEmpty {
+            session.continuations.removeFirst()()
+        }
         while !session.isAwaiting, !session.isClosed, !session.backlog.isEmpty {
             switch session.backlog.removeFirst() {
             case .line(let bytes): _ = bytes.withUnsafeBytes { handle(line: $0, from: session) }

@@ -84,6 +84,15 @@ public final class Dispatcher {
         execute(command, from: session)
     }
 
+    /// Runs `action` once the session's command that awaits the cluster has its answer, before
+    /// the lines that came meanwhile; at once when none waits. A dialect's next step after a
+    /// command (join once registered, a greeting once joined) comes in its turn so.
+    public func afterAnswer(to session: Session, _ action: @escaping () -> Void) {
+        guard !session.isClosed else { return }
+        guard session.isAwaiting else { return action() }
+        session.continuations.append(action)
+    }
+
     /// Answers a line longer than ``maxLine`` with `error,line-too-long,<limit>`.
     public func rejectLongLine(from session: Session) {
         guard !session.isClosed else { return }
@@ -91,7 +100,8 @@ public final class Dispatcher {
         commands &+= 1
         _ = takeToken(session)  // an over-long line takes a token too; its own error comes first
         errors[.lineTooLong, default: 0] += 1
-        lineTooLongDetail.withUnsafeBytes { registry.deliver(.error(.lineTooLong, detail: $0), to: session) }
+        // In its place among the replies: behind those held for an earlier `chat`.
+        lineTooLongDetail.withUnsafeBytes { reply(.error(.lineTooLong, detail: $0), to: session) }
     }
 
     /// The session's connection is gone (or going) without `quit`: frees its name
@@ -100,6 +110,7 @@ public final class Dispatcher {
         guard !session.isClosed else { return }
         session.isClosed = true
         session.backlog = []
+        session.continuations = []
         guard let name = session.name else { return }
         if let cluster { return leaveCluster(session, name: name, cluster: cluster, text: nil, voluntary: false) }
         if notify && session.roomCount > 0 {

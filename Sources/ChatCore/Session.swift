@@ -31,6 +31,8 @@ open class Session {
     var backlog: [BackloggedLine] = []
     /// Replies waiting for an earlier `chat`'s answer from the cluster; nil when none wait.
     var heldReplies: HeldReplies?
+    /// What a dialect does after the command that awaits the cluster, run once it is answered.
+    var continuations: [() -> Void] = []
     /// A `quit` waits in the backlog until the held replies have gone out.
     var quitWaitsForReplies = false
 

@@ -53,11 +53,18 @@ public final class NicknameEdge: DialectEdge {
             }
             return session.close(chat: chat)
         }
-        // A name that is taken is answered by the dispatcher, in this dialect's words.
-        guard name.withField({ command.run("register", $0, from: session, chat: chat) }) else {
-            return session.close(chat: chat)
+        let nickname = Array(given)
+        _ = name.withField { command.run("register", $0, from: session, chat: chat) }
+        // Once registered (on a node of a cluster, once the cluster has answered).
+        chat.afterAnswer(to: session) { [self] in
+            // A name that is taken was answered by the dispatcher, in this dialect's words.
+            guard session.name != nil else { return session.close(chat: chat) }
+            typed = nickname
+            _ = room.withField { command.run("join", $0, from: session, chat: chat) }
+            chat.afterAnswer(to: session) {
+                guard let name = session.name else { return }
+                session.send { NicknameFormat.greet(name, into: &$0) }
+            }
         }
-        typed = Array(given)
-        _ = room.withField { command.run("join", $0, from: session, chat: chat) }
     }
 }

@@ -9,9 +9,6 @@ public final class NicknameFormat: EventFormat {
 
     public func write(_ event: ChatEvent, into line: inout LineBuilder) {
         switch event {
-        case .ack(let name, nil):
-            line.append(name)
-            line.append(" connected to server!")
         case .chat(let from, let text):
             line.append(from)
             line.append(" (private): ")
@@ -39,6 +36,14 @@ public final class NicknameFormat: EventFormat {
         case .ack, .userList, .joined, .history, .left, .roomList, .who, .pong, .help:
             return
         }
+        line.appendNewline()
+    }
+
+    /// `<name> connected to server!`: the edge greets once the newcomer is in the room (the
+    /// `ack` of its register says nothing, since on a node of a cluster the join comes later).
+    static func greet(_ name: ChatName, into line: inout LineBuilder) {
+        line.append(name)
+        line.append(" connected to server!")
         line.appendNewline()
     }
 

@@ -30,12 +30,17 @@ public final class TelnetEdge: DialectEdge {
             }
             return session.close(chat: chat)
         }
-        // A name that is taken is answered by the dispatcher, in this dialect's words.
-        guard name.withField({ command.run("register", $0, from: session, chat: chat) }) else {
-            return session.close(chat: chat)
+        _ = name.withField { command.run("register", $0, from: session, chat: chat) }
+        // Each step once the one before is answered (on a node of a cluster, by the cluster).
+        chat.afterAnswer(to: session) { [self] in
+            // A name that is taken was answered by the dispatcher, in this dialect's words.
+            guard session.name != nil else { return session.close(chat: chat) }
+            _ = room.withField { command.run("join", $0, from: session, chat: chat) }
+            chat.afterAnswer(to: session) { [self] in
+                guard session.roomCount > 0 else { return }  // the join was refused
+                session.send { format.write(.memberJoined(room: room, name: name), into: &$0) }
+            }
         }
-        guard room.withField({ command.run("join", $0, from: session, chat: chat) }) else { return }
-        session.send { format.write(.memberJoined(room: room, name: name), into: &$0) }
     }
 
     public func received(_ message: UnsafeRawBufferPointer, from session: Session, chat: Dispatcher) {
