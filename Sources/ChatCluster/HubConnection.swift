@@ -47,7 +47,7 @@ final class HubConnection: ClusterConnection {
     func connect() -> String? {
         drop()
         id = hub.attach(inbox)
-        listener = inbox.doorbell.listen(on: loop) { [unowned self] in self.drain() }
+        listener = inbox.doorbell.listen(on: loop) { [unowned self] in self.port.drain() }
         isConnected = true
         // As a network connection would: connected a little later.
         pendingConnect = true
@@ -95,29 +95,33 @@ final class HubConnection: ClusterConnection {
 
     func writeNow() {}
 
-    /// Everything the hub posted, in order.
-    func drain() {
+    /// Connected, a little later than asked, as a network connection would be.
+    func takeConnect() {
         if pendingConnect {
             pendingConnect = false
             onConnected?()
         }
-        for delivery in inbox.takeAll() {
-            guard isConnected else { return }
-            switch delivery {
-            case .reply(let value):
-                guard handlersHead < handlers.count else { continue }
-                let handler = handlers[handlersHead]
-                handlersHead += 1
-                if handlersHead == handlers.count {
-                    handlers.removeAll(keepingCapacity: true)
-                    handlersHead = 0
-                }
-                handler(value)
-            case .subscribed(let channel):
-                onSubscribed?(channel)
-            case .message(let channel, let payload):
-                channel.withUnsafeBytes { channel in payload.withUnsafeBytes { onMessage?(channel, $0) } }
+    }
+
+    func takeDeliveries() -> [(order: UInt64, delivery: HubDelivery)] { inbox.takeAll() }
+
+    /// One thing the hub posted, in the loop's merged order (``HubLoopPort/drain()``).
+    func handle(_ delivery: HubDelivery) {
+        guard isConnected else { return }
+        switch delivery {
+        case .reply(let value):
+            guard handlersHead < handlers.count else { return }
+            let handler = handlers[handlersHead]
+            handlersHead += 1
+            if handlersHead == handlers.count {
+                handlers.removeAll(keepingCapacity: true)
+                handlersHead = 0
             }
+            handler(value)
+        case .subscribed(let channel):
+            onSubscribed?(channel)
+        case .message(let channel, let payload):
+            channel.withUnsafeBytes { channel in payload.withUnsafeBytes { onMessage?(channel, $0) } }
         }
     }
 }

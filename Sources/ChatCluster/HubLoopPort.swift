@@ -17,9 +17,20 @@ final class HubLoopPort {
     private var timer: EventTimer?
 
     init(loop: EventLoop) {
-        timer = EventTimer(loop: loop) { [unowned self] in
-            for connection in self.connections { connection.takeUnretainedValue().drain() }
+        timer = EventTimer(loop: loop) { [unowned self] in self.drain() }
+    }
+
+    /// What the hub posted to every connection of this loop, in the hub's order: a reply on
+    /// the commands connection never overtakes a publication posted before it on the other.
+    func drain() {
+        let connections = self.connections.map { $0.takeUnretainedValue() }
+        for connection in connections { connection.takeConnect() }
+        var deliveries: [(order: UInt64, connection: HubConnection, delivery: HubDelivery)] = []
+        for connection in connections {
+            deliveries += connection.takeDeliveries().map { ($0.order, connection, $0.delivery) }
         }
+        deliveries.sort { $0.order < $1.order }
+        for item in deliveries { item.connection.handle(item.delivery) }
     }
 
     func add(_ connection: HubConnection) {
