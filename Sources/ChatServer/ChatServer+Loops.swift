@@ -15,7 +15,11 @@ extension ChatServer {
     public static func serve(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
         let count = max(1, configuration.loops)
         guard count > 1 else { return try ChatServer(configuration: configuration, logger: logger).run() }
-        let siblings = LoopSiblings(count: count, hub: configuration.cluster == nil ? LoopHub() : nil)
+        var tls: TLSContext?
+        if configuration.tlsPort != nil, let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            tls = try TLSContext(certificate: certificate, key: key)
+        }
+        let siblings = LoopSiblings(count: count, hub: configuration.cluster == nil ? LoopHub() : nil, tls: tls)
         let first = try ChatServer(configuration: configuration, logger: logger, index: 0, siblings: siblings)
         // Port 0 picks a free port once: the other loops bind the one the first loop got.
         var others = configuration
@@ -27,28 +31,47 @@ extension ChatServer {
             let configuration = others
             return LoopThread(name: "chat-loop-\(index)") {
                 do {
-                    try ChatServer(configuration: configuration, logger: logger, index: index, siblings: siblings).run()
+                    try ChatServer(configuration: configuration, logger: logger, index: index, siblings: siblings).runAnsweringForFigures()
                 } catch {
                     logger.critical("a loop cannot start", metadata: ["loop": "\(index)", "error": "\(error)"])
                     exit(1)
                 }
             }
         }
-        try first.run()
+        try first.runAnsweringForFigures()
         for thread in threads { thread.join() }
+    }
+
+    /// ``run()``, this loop answering the others' asks for its figures meanwhile, and with
+    /// its final figures once it has stopped.
+    private func runAnsweringForFigures() throws(ServerError) {
+        guard let siblings else { return try run() }
+        let answerer = FigureAnswerer(server: self, siblings: siblings)
+        defer { answerer.retire() }
+        try run()
     }
 
     /// Tells every other loop to drain (or, the second time, to stop at once).
     func ringSiblings() {
         guard let siblings else { return }
+        siblings.beginStopping()
         for (other, doorbell) in siblings.doorbells.enumerated() where other != index { doorbell.ring() }
     }
 
-    /// Every 100 ms: this loop's figures, where loop 0's log line and `/metrics` read them.
+    /// Stops this loop's ``EventLoop``; loop 0, which holds the signals, the metrics port and
+    /// the log, only once every other loop has stopped: until then a second signal, `/healthz`
+    /// and `/metrics` are still answered while the others drain.
+    func stopAfterSiblings() {
+        guard index == 0, let siblings, !siblings.othersStopped(except: 0) else { return loop.stop() }
+        // Loop 0's figure answerer stops it when the last of the others has rung.
+        siblings.lastToStop.store(true, ordering: .relaxed)
+    }
+
+    /// Every 100 ms: this loop's figures, where loop 0's log line reads them. (`/metrics`
+    /// asks every loop for its figures as they are: ``FreshFigures``.)
     func publishFigures() {
         guard let siblings else { return }
-        let figures = localStats()
-        siblings.figures.withLock { $0[index] = figures }
+        siblings.publish(localStats(), from: index)
         figuresTimer?.schedule(after: 0.1)
     }
 }

@@ -86,11 +86,15 @@ public final class ChatServer {
         self.loop = loop
         pendingWrites = PendingWrites(loop: loop)
         guard let room = ChatName(configuration.dialectRoom) else { throw .badDialectRoom(configuration.dialectRoom) }
-        dialects = Dialects(room: room, clock: { loop.cachedMillis })
+        // Each loop's cached time is its own reading of a coarse clock: a room's history, said
+        // on several loops, is stamped from the one clock they share.
+        let clock: () -> Int64
+        if siblings == nil { clock = { loop.cachedMillis } } else { clock = { UnixClock.nowMillis() } }
+        dialects = Dialects(room: room, clock: clock)
         webSocketFormatID = FormatID(index: 1 + dialects.formats.count)
         dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history,
                                                    otherFormats: dialects.formats + [WebSocketFormat()]),
-                                maxLine: configuration.maxLine, limits: configuration.limits, clock: { loop.cachedMillis })
+                                maxLine: configuration.maxLine, limits: configuration.limits, clock: clock)
         let clusterConfiguration = configuration.cluster
             ?? siblings?.hub.map { ClusterConfiguration.loops($0, historyLimit: configuration.history, maxRooms: configuration.limits.maxRooms) }
         if let clusterConfiguration {
@@ -109,7 +113,7 @@ public final class ChatServer {
                                                               shared: shared, first: index == 0)))
         }
         if let port = configuration.tlsPort, let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
-            tls = try TLSContext(certificate: certificate, key: key)
+            if let shared = siblings?.tls { tls = shared } else { tls = try TLSContext(certificate: certificate, key: key) }
             tlsListener = try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger, shared: shared,
                                           first: index == 0)
         } else {
@@ -236,14 +240,15 @@ public final class ChatServer {
                 logger.warning("second stop signal, exiting without waiting", metadata: ["connections": "\(connections.count)"])
                 ringSiblings()
             }
-            loop.stop()
+            stopAfterSiblings()
             return
         case .initial, .stopped:
             return
         }
         if index == 0 {
-            logger.info("draining", metadata: ["connections": "\(siblings?.connections.load(ordering: .relaxed) ?? connections.count)"])
+            // The others first: from the moment the log says so, no loop serves a new connection.
             ringSiblings()
+            logger.info("draining", metadata: ["connections": "\(siblings?.connections.load(ordering: .relaxed) ?? connections.count)"])
         }
         listener?.close()
         listener = nil
@@ -257,7 +262,7 @@ public final class ChatServer {
         guard !connections.isEmpty else { return drained() }
         let timer = EventTimer(loop: loop) { [unowned self] in
             self.logger.warning("drain timeout, closing the rest", metadata: ["connections": "\(self.connections.count)"])
-            self.loop.stop()
+            self.stopAfterSiblings()
         }
         timer.schedule(after: configuration.drainTimeout)
         drainTimer = timer
@@ -276,6 +281,8 @@ public final class ChatServer {
 
     private func accept(_ socket: Int32, dialect: Dialect?, tls isTLS: Bool = false) {
         let format = dialect?.formatID ?? .v1
+        // Another loop has begun the drain and this one has not heard yet: as a closed listener would.
+        if siblings?.isStopping == true { return _ = close(socket) }
         if let siblings {
             guard siblings.admit(limit: configuration.maxConnections) else {
                 return refuse(socket, saying: .serverFull, format: format, plain: !isTLS)
@@ -356,9 +363,9 @@ public final class ChatServer {
         }
     }
 
-    /// Called by a connection once its bufferevent is freed.
-    func connectionFinished(_ connection: Connection) {
-        connections[connection.id] = nil
+    /// Called by a connection just before it closes its socket: a client that sees the end of
+    /// its stream finds its place free, on whichever loop its next connection lands.
+    func releasePlaces(of connection: Connection) {
         siblings?.release()
         if let address = connection.countedAddress {
             if let siblings { siblings.release(address: address) } else {
@@ -366,6 +373,11 @@ public final class ChatServer {
                 connectionsByAddress[address] = remaining > 0 ? remaining : nil
             }
         }
+    }
+
+    /// Called by a connection once its bufferevent is freed.
+    func connectionFinished(_ connection: Connection) {
+        connections[connection.id] = nil
         logger.debug("connection closed", metadata: ["id": "\(connection.id)"])
         if state == .draining && connections.isEmpty { drained() }
     }
@@ -373,9 +385,9 @@ public final class ChatServer {
     /// Every connection has gone: a node's users leave the cluster (the others hear `quit`
     /// at once), then the loop stops.
     private func drained() {
-        guard let cluster else { return loop.stop() }
+        guard let cluster else { return stopAfterSiblings() }
         guard !leavingCluster else { return }
         leavingCluster = true
-        cluster.leave { [unowned self] in self.loop.stop() }
+        cluster.leave { [unowned self] in self.stopAfterSiblings() }
     }
 }

@@ -23,10 +23,11 @@ struct ServerStats: Sendable {
 }
 
 extension ChatServer {
-    /// The figures as they stand now: over every loop, with `--loops` above 1.
+    /// The figures over every loop, with `--loops` above 1: this loop's as they stand now,
+    /// the others' as they last published or answered them (``FreshFigures`` asks first).
     func currentStats() -> ServerStats {
         guard let siblings else { return localStats() }
-        var all = siblings.figures.withLock { $0 }
+        var all = siblings.figures
         all[index] = localStats()
         var stats = ServerStats(summing: all)
         if let hub = siblings.hub { stats.rooms = hub.roomCount }
@@ -67,7 +68,8 @@ extension ServerStats {
             loopLag = max(loopLag, loop.loopLag)
             residentBytes = max(residentBytes, loop.residentBytes)
             draining = draining || loop.draining
-            if let figures = loop.cluster { cluster = (cluster ?? ClusterFigures()).adding(figures) }
+            // The first node's figures as they are: `connected` holds only while every node's does.
+            if let figures = loop.cluster { cluster = cluster.map { $0.adding(figures) } ?? figures }
             perLoop.append((loop.connections, loop.loopLag))
         }
     }

@@ -1,34 +1,39 @@
 import CLibeventOpenSSL
+import LibeventKit
 
 /// The server's certificate and key as an OpenSSL context, TLS 1.2 and 1.3.
 ///
 /// ``reload()`` makes a new context from the same files for the handshakes after it;
 /// connections already open keep the context they were made with (each SSL holds a
 /// reference to its own). A file that cannot be loaded leaves the current context in place.
-final class TLSContext {
+/// With `--loops` above 1 the loops share one: a reload on loop 0 is every loop's at once.
+final class TLSContext: Sendable {
     let certificatePath: String
     let keyPath: String
-    /// Owned: freed when replaced and in deinit.
-    private(set) var context: OpaquePointer
+    /// Owned: freed when replaced and in deinit. OpenSSL makes SSLs from one context on
+    /// several threads; the lock guards the pointer's replacement.
+    private let context: Locked<OpaquePointer>
 
     /// Loads the pair; throws with OpenSSL's reason when either file is unusable.
     init(certificate: String, key: String) throws(ServerError) {
         certificatePath = certificate
         keyPath = key
-        context = try Self.load(certificate: certificate, key: key)
+        context = Locked(try Self.load(certificate: certificate, key: key))
     }
 
-    deinit { SSL_CTX_free(context) }
+    deinit { context.withLock { SSL_CTX_free($0) } }
 
     /// Loads the files again for new handshakes.
     func reload() throws(ServerError) {
         let fresh = try Self.load(certificate: certificatePath, key: keyPath)
-        SSL_CTX_free(context)
-        context = fresh
+        context.withLock { context in
+            SSL_CTX_free(context)
+            context = fresh
+        }
     }
 
     /// A new server-side SSL for one connection, or nil when OpenSSL has no memory for one.
-    func makeSSL() -> OpaquePointer? { SSL_new(context) }
+    func makeSSL() -> OpaquePointer? { context.withLock { SSL_new($0) } }
 
     private static func load(certificate: String, key: String) throws(ServerError) -> OpaquePointer {
         ERR_clear_error()
