@@ -15,7 +15,7 @@ extension LoadgenSmokeTests {
         var ports: [Int] = []
         for node in nodes {
             ports.append(try Self.listeningPort(of: node))
-            _ = try node.stderr.waitForLine(timeout: 20) { $0.contains("cluster joined") }
+            try Self.waitUntilEveryLoopJoined(node)
         }
         let run = try Self.runLoadgen(["--host", ports.map { "127.0.0.1:\($0)" }.joined(separator: ","),
                                        "--mode", mode, "--users", "50", "--duration", "2", "--rooms", "4", "--rate", "20"])
@@ -40,7 +40,7 @@ extension LoadgenSmokeTests {
         var ports: [Int] = []
         for node in nodes {
             ports.append(try LoadgenSmokeTests.listeningPort(of: node))
-            _ = try node.stderr.waitForLine(timeout: 20) { $0.contains("cluster joined") }
+            try LoadgenSmokeTests.waitUntilEveryLoopJoined(node)
         }
         let members = 20
         let loadgen = try ChildProcess("chat-loadgen", [

@@ -146,6 +146,16 @@ import Testing
         return port
     }
 
+    /// Waits until each loop of a node of a Redis cluster has logged `cluster joined` (with
+    /// `--loops` each loop is a node, which joins on its own): the `loops` of its listening line.
+    static func waitUntilEveryLoopJoined(_ node: ChildProcess) throws {
+        let line = try node.stderr.waitForLine(timeout: 30) { $0.contains("msg=listening") }
+        let loops = line.split(separator: " ").first { $0.hasPrefix("loops=") }.flatMap { Int($0.dropFirst(6)) } ?? 1
+        try node.stderr.waitForText(timeout: 20) { text in
+            text.split(separator: "\n").filter { $0.contains("cluster joined") }.count >= loops
+        }
+    }
+
     /// Waits for the server's `tls listening` line and takes the port from its address.
     static func tlsPort(of server: ChildProcess) throws -> Int {
         let line = try server.stderr.waitForLine(timeout: 30) { $0.contains("tls listening") }

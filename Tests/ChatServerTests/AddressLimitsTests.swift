@@ -8,6 +8,10 @@ import Testing
         // The attack: one address opens connection after connection and says nothing.
         var attackers: [LineClient] = []
         for _ in 0..<100 { attackers.append(try LineClient(port: server.port, source: "127.0.0.1")) }
+        // All of them are in and counted (with several loops, each accepts from a queue of its
+        // own): a ping each, which does not put off the registration timeout.
+        for (index, attacker) in attackers.enumerated() { try attacker.send("ping,\(index)\n") }
+        for (index, attacker) in attackers.enumerated() { try attacker.expect("pong,\(index)") }
         for _ in 0..<200 {
             let extra = try LineClient(port: server.port, source: "127.0.0.1")
             #expect(try extra.readToEOF() == ["bye,too-many-connections"])
@@ -24,6 +28,7 @@ import Testing
         try zak.expect("chat,Jane,still open")
         // The silent ones are closed when their registration time runs out; the address is free again.
         for attacker in attackers { #expect(try attacker.readToEOF() == ["bye,registration-timeout"]) }
+        // The server closed them: their places are free.
         let back = try LineClient(port: server.port, source: "127.0.0.1")
         try back.send("register,Back\n")
         try back.expect("ack,Back")

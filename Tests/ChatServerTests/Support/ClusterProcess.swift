@@ -14,10 +14,10 @@ final class ClusterProcess {
         for _ in 0..<count { nodes.append(try startNode()) }
     }
 
-    /// One more node, connected.
+    /// One more node, connected: each of its loops (every one a node of the cluster) has joined.
     func startNode(url: String? = nil, extra: [String] = []) throws -> ServerProcess {
         let node = try ServerProcess.start(["--redis", url ?? redis.url, "--stats-interval", "0"] + arguments + extra)
-        try node.waitForLog("cluster joined")
+        try node.waitForEveryLoop("cluster joined")
         return node
     }
 
@@ -47,6 +47,23 @@ final class ClusterProcess {
 }
 
 extension ServerProcess {
+    /// Waits until each of the server's loops has logged a line containing `message`: with
+    /// `--redis` each loop is a node, which logs its own `cluster joined` and, once an outage
+    /// is over, its own `redis available again`.
+    func waitForEveryLoop(_ message: String, timeout: TimeInterval = 20) throws {
+        try waitForLog(message, count: loops, timeout: timeout)
+    }
+
+    /// Waits until each of the server's loops has lost Redis in its first outage: each warns
+    /// `redis unavailable` at once with its backoff at the start (`retry_in_s=0.1`); a later
+    /// warning of the same outage (another reason) comes with a longer one.
+    func waitForEveryLoopToLoseRedis(timeout: TimeInterval = 20) throws {
+        try stderr.waitForText(timeout: timeout) { text in
+            text.components(separatedBy: "\n").filter { $0.contains("redis unavailable") && $0.contains(" retry_in_s=0.1") }
+                .count >= self.loops
+        }
+    }
+
     /// Waits until the log holds `count` lines containing `message`.
     func waitForLog(_ message: String, count: Int = 1, timeout: TimeInterval = 20) throws {
         try stderr.waitForText(timeout: timeout) { text in

@@ -234,6 +234,46 @@ final class LineClient {
         }
     }
 
+    /// Keeps this client's idle timer from running out, sending `keepAlive` (a line the server
+    /// answers with nothing) at each throughput line of `server` (run it with a short
+    /// `--stats-interval`), until a line satisfying `predicate` arrives. Returns the lines up
+    /// to and including that one. The server's log paces it: no client waits on a clock.
+    func keepAlive(with keepAlive: String, pacedBy server: ServerProcess,
+                   until predicate: (String) -> Bool) throws -> [String] {
+        var received: [String] = []
+        var ticks = server.logCount("msg=stats")
+        while true {
+            try fillWithoutWaiting()
+            while let newline = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                received.append(line)
+                if predicate(line) { return received }
+            }
+            ticks += 1
+            try server.waitForLog("msg=stats", count: ticks, timeout: 10)
+            try send(keepAlive)
+        }
+    }
+
+    /// Takes in what has arrived, without waiting for more (plain TCP only).
+    private func fillWithoutWaiting() throws {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count > 0 {
+                buffer.append(contentsOf: chunk[..<count])
+                continue
+            }
+            if count == 0 { throw Failure.closed(received: String(decoding: buffer, as: UTF8.self)) }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return
+            case let code: throw Failure.system("recv", code)
+            }
+        }
+    }
+
     /// Reads more input into the buffer; false at EOF.
     private func fill() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)

@@ -20,6 +20,11 @@ final class ServerProcess {
     /// The port from the `listening` line; 0 until ``waitUntilListening(timeout:)`` has seen it.
     private(set) var port: UInt16 = 0
 
+    /// The event loops the server runs, from the `listening` line (`CHAT_TEST_LOOPS`, unless the
+    /// test says `--loops`); 1 until ``waitUntilListening(timeout:)`` has seen it. With `--redis`
+    /// each loop is a node of the cluster: it logs its own `cluster joined`, `redis unavailable`...
+    private(set) var loops = 1
+
     /// Launches and waits for the `listening` line.
     static func start(_ arguments: [String] = [], environment: [String: String] = [:],
                       launcher: [String] = [], timeout: TimeInterval = 20) throws -> ServerProcess {
@@ -45,6 +50,13 @@ final class ServerProcess {
             throw TestFailure("no port in the listening line: \(line)")
         }
         self.port = port
+        loops = Self.field("loops", of: line).flatMap { Int($0) } ?? 1
+    }
+
+    /// The value of `name=value` or `"name":"value"` in a log line.
+    static func field(_ name: String, of line: String) -> String? {
+        guard let range = line.range(of: " \(name)=") ?? line.range(of: "\"\(name)\":\"") else { return nil }
+        return String(line[range.upperBound...].prefix { $0 != " " && $0 != "\"" })
     }
 
     /// The port at the end of `address=host:port` or `"address":"host:port"`.
