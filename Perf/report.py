@@ -45,7 +45,8 @@ FIGURES = {  # scenario: [(label, key, higher is better)]
            ("server CPU per delivered message (us)", "cpu_per_delivery", False)],
     "S3": [("delivered/s", "delivered_per_s", True), ("p50 latency (ms)", "latency_p50_us", False),
            ("p99 latency (ms)", "latency_p99_us", False), ("server CPU per delivery (us)", "cpu_per_delivery", False),
-           ("server RSS after ramp (MiB)", "rss_after_ramp", False), ("server RSS peak (MiB)", "rss_peak", False),
+           ("server RSS after ramp (MiB)", "rss_after_ramp", False),
+           ("of which anonymous (MiB)", "anon_after_ramp", False), ("server RSS peak (MiB)", "rss_peak", False),
            ("RSS per connection (KiB)", "rss_per_conn", False)],
     "S4": [("registrations/s", "registrations_per_s", True)],
     "S5": [("deliveries/s to the 100 readers", "delivered_per_s", True), ("p99 latency (ms)", "latency_p99_us", False)],
@@ -64,14 +65,15 @@ def ramp_of(scenario):
     return 0.0
 
 
-def rss_after_ramp(prefix):
-    """MiB resident at the first sample of the sending phase past the ramp-up (Perf/run.sh's sampler)."""
+def rss_after_ramp(prefix, column=1):
+    """MiB resident (column 1: all of it; 2: anonymous, without the code and files mapped)
+    at the first sample of the sending phase past the ramp-up (Perf/run.sh's sampler)."""
     try:
-        samples = [line.split() for line in open(prefix + ".rss") if len(line.split()) == 2]
+        samples = [line.split() for line in open(prefix + ".rss") if len(line.split()) > column]
     except OSError:
         return None
     ramp = ramp_of(os.path.basename(prefix).split("-")[0])
-    after = [int(kb) for t, kb in samples if float(t) >= ramp]
+    after = [int(sample[column]) for sample in samples if float(sample[0]) >= ramp]
     return after[0] / 1024 if after else None
 
 
@@ -82,6 +84,8 @@ def figure(runs, key):
             continue
         if key == "rss_after_ramp":
             values.append(rss_after_ramp(prefix_of(meta)))
+        elif key == "anon_after_ramp":
+            values.append(rss_after_ramp(prefix_of(meta), column=2))
         elif key == "rss_peak":
             values.append(meta["rss_peak_kb"] / 1024)
         elif key == "rss_per_conn":

@@ -72,7 +72,7 @@ run_one() { # run_one SERVER(swift|c) NAME ROUND ARGS...
   # lines' t): the report takes the first sample after the ramp-up.
   ( while kill -0 $pid 2>/dev/null; do
       t=$(tail -n 1 "$prefix.progress" 2>/dev/null | sed -n 's/.*"phase":"sending".*"t":\([0-9.]*\).*/\1/p')
-      [ -n "$t" ] && echo "$t $(rss_kb $pid VmRSS)" >>"$prefix.rss"
+      [ -n "$t" ] && echo "$t $(rss_kb $pid VmRSS) $(rss_kb $pid RssAnon)" >>"$prefix.rss"
       sleep 0.2
     done ) 2>/dev/null &
   local sampler=$!
