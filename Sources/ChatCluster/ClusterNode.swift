@@ -73,8 +73,7 @@ public final class ClusterNode {
         self.registry = registry
         self.loop = loop
         self.logger = logger
-        var generator = SystemRandomNumberGenerator()
-        id = String(generator.next() as UInt64, radix: 16)
+        id = String(UInt64.random(in: .min ... .max), radix: 16)
         prefix = configuration.name + ":"
         nodeChannel = Array("\(prefix)node:\(id)".utf8)
         noticeChannel = Array("\(prefix)notices".utf8)

@@ -200,7 +200,9 @@ final class SimulatedUser {
     func sendUpgradeRequest() {
         guard let bufferevent else { return }
         state = .upgrading
-        var random = SystemRandomNumberGenerator()
+        // Not a SystemRandomNumberGenerator passed inout: it is an empty struct, and every
+        // thread's copy has one address, which ThreadSanitizer reads as a race.
+        var random = SplitMix64(seed: UInt64.random(in: .min ... .max))
         maskKeys = SplitMix64(seed: random.next())
         webSocketKey = WebSocketUpgrade.makeKey(using: &random)
         let request = Array(WebSocketUpgrade.request(host: generator.endpoints[target].hostHeader, key: webSocketKey).utf8)
