@@ -65,3 +65,27 @@ public struct DeliveryCheck: Sendable {
         return .duplicated
     }
 }
+
+/// Users' delivery checks added up: over one thread's users, then over the threads.
+struct DeliveryTotals: Sendable {
+    var delivered: UInt64 = 0
+    var duplicated: UInt64 = 0
+    var reordered: UInt64 = 0
+
+    /// The checked users' checks.
+    init(of users: some Sequence<SimulatedUser>) {
+        for user in users where user.isChecked {
+            delivered += user.check.delivered
+            duplicated += user.check.duplicated
+            reordered += user.check.reordered
+        }
+    }
+
+    init() {}
+
+    mutating func add(_ other: DeliveryTotals) {
+        delivered += other.delivered
+        duplicated += other.duplicated
+        reordered += other.reordered
+    }
+}

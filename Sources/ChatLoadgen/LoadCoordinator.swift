@@ -248,7 +248,8 @@ final class LoadCoordinator {
         let statistics = LoadStatistics()
         statistics.connectedByTarget = Array(repeating: 0, count: endpoints.count)
         var roomSays = Array(repeating: UInt64(0), count: configuration.mode.usesRooms ? max(1, configuration.rooms) : 0)
-        var directSent: UInt64 = 0, delivered: UInt64 = 0, duplicated: UInt64 = 0, reordered: UInt64 = 0
+        var directSent: UInt64 = 0
+        var checks = DeliveryTotals()
         var churned = 0, stuckDropped = 0
         var sendEndMicros: UInt64 = 0
         for result in results {
@@ -260,14 +261,12 @@ final class LoadCoordinator {
             for (target, connected) in result.connectedByTarget.enumerated() { statistics.connectedByTarget[target] += connected }
             statistics.sent += result.sent
             statistics.expected += result.expected
-            statistics.delivered += result.delivered
+            statistics.delivered += result.checks.delivered
             statistics.errors.merge(result.errors, uniquingKeysWith: +)
             statistics.absorb(latency: result.latency)
             for (room, says) in result.roomSays.enumerated() { roomSays[room] += says }
             directSent += result.directSent
-            delivered += result.delivered
-            duplicated += result.duplicated
-            reordered += result.reordered
+            checks.add(result.checks)
             churned += result.churned
             stuckDropped += result.stuckDropped
             sendEndMicros = max(sendEndMicros, result.sendEndMicros)
@@ -280,19 +279,15 @@ final class LoadCoordinator {
             expected += UInt64(members - 1) * roomSays[room]
         }
         report.expected = expected
-        report.delivered = delivered
-        report.duplicated = duplicated
-        report.reordered = reordered
+        report.delivered = checks.delivered
+        report.duplicated = checks.duplicated
+        report.reordered = checks.reordered
         report.churned = churned
         report.stuckDropped = stuckDropped
-        let setupEnd = setupEndMicros ?? sendEndMicros
-        report.setupSeconds = Double(setupEnd > startMicros ? setupEnd - startMicros : 0) / 1e6
-        report.sendSeconds = Double(sendEndMicros > sendStartMicros && sendStartMicros > 0 ? sendEndMicros - sendStartMicros : 0) / 1e6
         report.abortReason = abortReason
         report.threads = count
-        report.cpuSeconds = max(0, ProcessCPU.seconds() - startCPUSeconds)
-        let now = MonotonicClock.micros()
-        report.wallSeconds = Double(now > startMicros ? now - startMicros : 0) / 1e6
+        report.time(start: startMicros, setupEnd: setupEndMicros ?? sendEndMicros, sendStart: sendStartMicros,
+                    sendEnd: sendEndMicros, startCPUSeconds: startCPUSeconds)
         return report
     }
 }

@@ -30,25 +30,21 @@ extension LoadGenerator {
         var report = LoadReport(configuration: configuration, statistics: statistics)
         // Expected and delivered, per receiver that stayed: every say in its room but its own,
         // every chat addressed to it.
-        var expected: UInt64 = 0, delivered: UInt64 = 0
+        var expected: UInt64 = 0
         for user in users where user.isChecked {
             if let room = user.room { expected += roomSays[room] - user.roomSaysSent }
             expected += user.directExpected
-            delivered += user.check.delivered
-            report.duplicated += user.check.duplicated
-            report.reordered += user.check.reordered
         }
+        let checks = DeliveryTotals(of: users)
         report.expected = expected
-        report.delivered = delivered
+        report.delivered = checks.delivered
+        report.duplicated = checks.duplicated
+        report.reordered = checks.reordered
         report.churned = churned
         report.stuckDropped = stuckDropped
-        let setupEnd = setupEndMicros ?? sendEndMicros
-        report.setupSeconds = Double(setupEnd > startMicros ? setupEnd - startMicros : 0) / 1e6
-        report.sendSeconds = Double(sendEndMicros > sendStartMicros && sendStartMicros > 0 ? sendEndMicros - sendStartMicros : 0) / 1e6
         report.abortReason = abortReason
-        report.cpuSeconds = max(0, ProcessCPU.seconds() - startCPUSeconds)
-        let now = MonotonicClock.micros()
-        report.wallSeconds = Double(now > startMicros ? now - startMicros : 0) / 1e6
+        report.time(start: startMicros, setupEnd: setupEndMicros ?? sendEndMicros, sendStart: sendStartMicros,
+                    sendEnd: sendEndMicros, startCPUSeconds: startCPUSeconds)
         return report
     }
 }

@@ -82,11 +82,7 @@ extension LoadGenerator {
         result.expected = statistics.expected
         result.errors = statistics.errors
         result.latency = statistics.latency
-        for user in users where user.isChecked {
-            result.delivered += user.check.delivered
-            result.duplicated += user.check.duplicated
-            result.reordered += user.check.reordered
-        }
+        result.checks = DeliveryTotals(of: users)
         result.roomSays = roomSays
         result.directSent = directSent
         result.churned = churned

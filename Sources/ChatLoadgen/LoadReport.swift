@@ -149,3 +149,15 @@ extension String {
         count >= width ? self + " " : self + String(repeating: " ", count: width - count)
     }
 }
+
+extension LoadReport {
+    /// The run's phases from the monotonic clock (microseconds; a phase that did not begin
+    /// counts 0), and the process's CPU since `startCPUSeconds`, up to now.
+    mutating func time(start: UInt64, setupEnd: UInt64, sendStart: UInt64, sendEnd: UInt64, startCPUSeconds: Double) {
+        setupSeconds = Double(setupEnd > start ? setupEnd - start : 0) / 1e6
+        sendSeconds = Double(sendEnd > sendStart && sendStart > 0 ? sendEnd - sendStart : 0) / 1e6
+        cpuSeconds = max(0, ProcessCPU.seconds() - startCPUSeconds)
+        let now = MonotonicClock.micros()
+        wallSeconds = Double(now > start ? now - start : 0) / 1e6
+    }
+}

@@ -188,9 +188,7 @@ struct ThreadResult: Sendable {
     /// Every latency its users measured.
     var latency = LoadStatistics.makeHistogram()
     /// Its checked users' delivery checks, added up.
-    var delivered: UInt64 = 0
-    var duplicated: UInt64 = 0
-    var reordered: UInt64 = 0
+    var checks = DeliveryTotals()
     /// `say`s its users sent, per room, and `chat`s (each expected once, by a user on any thread).
     var roomSays: [UInt64] = []
     var directSent: UInt64 = 0
