@@ -111,6 +111,16 @@ import Glibc
         #expect(try client.readToEOF() == ["ack,Half", "list,Half"])
     }
 
+    /// A loop count that is not 0 to 1024, by flag or by `CHAT_LOOPS`, is a usage error that names the flag.
+    @Test(arguments: [(["--loops", "-1"], [String: String]()), (["--loops", "1025"], [:]), (["--loops", "two"], [:]),
+                      ([], ["CHAT_LOOPS": "-1"])])
+    func aBadLoopCountIsRefusedAtStart(arguments: [String], environment: [String: String]) throws {
+        let process = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "0"] + arguments,
+                                        environment: environment)
+        #expect(try process.waitForExit() == .exit(64))
+        #expect(try process.stderr.waitForEnd().contains("--loops"))
+    }
+
     /// Without `--loops` a server runs one loop per CPU it may use: `taskset` narrows its
     /// affinity mask to one CPU, then to every CPU of this machine's mask.
     @Test(arguments: [1, 2])
