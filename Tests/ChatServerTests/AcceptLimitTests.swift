@@ -25,8 +25,13 @@ import Testing
         _ = try server.stderr.waitForLine(timeout: 10) { $0.contains("accepting again") }
 
         let failures = server.stderr.lines.filter { $0.contains("accept failed") }
-        // Each loop's listener pauses on its own.
-        #expect((1...server.loops).contains(failures.count), "one warning per outage, not one per retry: \(failures)")
+        let recoveries = server.stderr.lines.filter { $0.contains("accepting again") }
+        // One warning per outage, not one per retry (every 0.1 s): with one loop, one outage.
+        // Several loops' listeners pause on their own and share the descriptors, so a loop
+        // that recovered may run out again while another still accepts: each outage but the
+        // last of each loop has ended with "accepting again".
+        let most = server.loops == 1 ? 1 : recoveries.count + server.loops
+        #expect((1...most).contains(failures.count), "one warning per outage, not one per retry: \(failures)")
         #expect(failures.first?.contains("Too many open files") == true)
     }
 
