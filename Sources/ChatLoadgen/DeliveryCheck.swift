@@ -31,8 +31,10 @@ public struct DeliveryCheck: Sendable {
         self.roomStride = max(1, roomStride)
     }
 
-    /// Records message `sequence` (the first is 1) from `sender` through `channel`.
-    public mutating func record(sender: Int, channel: Channel, sequence: UInt64) {
+    /// Records message `sequence` (the first is 1) from `sender` through `channel`; false
+    /// when it is a repeat, which fills none of what the senders expected.
+    @discardableResult
+    public mutating func record(sender: Int, channel: Channel, sequence: UInt64) -> Bool {
         delivered += 1
         let outcome: Outcome
         switch channel {
@@ -48,6 +50,7 @@ public struct DeliveryCheck: Sendable {
         case .reordered: reordered += 1
         case .duplicated: duplicated += 1
         }
+        return outcome != .duplicated
     }
 
     private enum Outcome { case inOrder, reordered, duplicated }

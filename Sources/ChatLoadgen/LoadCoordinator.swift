@@ -261,7 +261,7 @@ final class LoadCoordinator {
             for (target, connected) in result.connectedByTarget.enumerated() { statistics.connectedByTarget[target] += connected }
             statistics.sent += result.sent
             statistics.expected += result.expected
-            statistics.delivered += result.checks.delivered
+            statistics.delivered += result.checks.delivered - result.checks.duplicated
             statistics.errors.merge(result.errors, uniquingKeysWith: +)
             statistics.absorb(latency: result.latency)
             for (room, says) in result.roomSays.enumerated() { roomSays[room] += says }

@@ -69,7 +69,7 @@ extension LoadGenerator {
         }
     }
 
-    /// One message arrived; `now` is when its batch was read.
+    /// One message arrived for the first time; `now` is when its batch was read.
     func delivered(sentMicros: UInt64, now: UInt64) {
         statistics.delivered += 1
         statistics.recordLatency(now > sentMicros ? now - sentMicros : 0)

@@ -19,6 +19,7 @@ final class LoadStatistics {
     var disconnects = 0
     @exclusivity(unchecked) var sent: UInt64 = 0
     @exclusivity(unchecked) var expected: UInt64 = 0
+    /// Messages that arrived for the first time (repeats are the delivery checks' to count).
     @exclusivity(unchecked) var delivered: UInt64 = 0
     var errors: [String: Int] = [:]
     /// Every latency of the run until the last ``mergeRecentLatency()``, in microseconds.

@@ -82,4 +82,14 @@ import Testing
         #expect(check.duplicated == 1)
         #expect(check.reordered == 0)
     }
+
+    /// A repeat fills nothing the senders expected, so the generator does not count it toward
+    /// the end of its drain; a late arrival that fills a gap does.
+    @Test func onlyARepeatIsNotAFirstArrival() {
+        var check = DeliveryCheck()
+        let first = [UInt64(1), 3, 2, 3, 1, 4].map { check.record(sender: 5, channel: .direct, sequence: $0) }
+        #expect(first == [true, true, true, false, false, true])
+        #expect(check.duplicated == 2)
+        #expect(check.reordered == 1)
+    }
 }
