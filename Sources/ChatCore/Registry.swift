@@ -58,6 +58,7 @@ public final class Registry {
     func register(_ session: Session, as name: ChatName) {
         session.name = name
         users[name.folded] = session
+        session.registered()
     }
 
     /// Changes a registered session's name (or only its spelling).

@@ -51,6 +51,10 @@ open class Session {
         preconditionFailure("a transport's Session subclass must override closeAfterFlush()")
     }
 
+    /// The registry has just given this session its name (at `register`, or at `nick`).
+    /// Nothing to do by default; a transport may drop what waited for a name.
+    open func registered() {}
+
     /// The cluster answered and the backlog has run: a transport that stopped reading while
     /// ``isAwaiting`` reads its buffered lines again. Nothing to do for one that never stops.
     open func resumeReading() {}

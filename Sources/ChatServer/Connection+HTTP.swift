@@ -66,7 +66,7 @@ extension Connection {
     private func startEventStream() {
         http = nil
         isEventStream = true
-        cancelRegistrationTimer()
+        freeRegistrationTimer()
         bufferevent_set_timeouts(bufferevent, nil, nil)  // it listens; silence is what it does
         let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
             + "X-Content-Type-Options: nosniff\r\n\r\n"
