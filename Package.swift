@@ -1,6 +1,19 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// A release chat-server links with lld, for two things gold cannot do that keep an idle server's
+// resident memory down (12.4 -> 10.7 MiB; scripts/symbol-order says how): relative relocations
+// packed (DT_RELR; Debian 12's glibc reads them), so that start-up reads 9 KB of them, not 940 KB;
+// and the functions that start-up and a chat session run placed side by side, so that the pages
+// the kernel maps around each one touched are few.
+let packageDirectory = String(#filePath.dropLast("Package.swift".count))
+let releaseLinkerFlags = [
+    "-use-ld=lld",
+    "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+    "-Xlinker", "--symbol-ordering-file=\(packageDirectory)Sources/chat-server/SymbolOrder.txt",
+    "-Xlinker", "--no-warn-symbol-ordering",
+]
+
 let package = Package(
     name: "swift-libevent-chat",
     products: [
@@ -83,7 +96,9 @@ let package = Package(
                 "LibeventKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["SymbolOrder.txt"],
+            linkerSettings: [.unsafeFlags(releaseLinkerFlags, .when(platforms: [.linux], configuration: .release))]
         ),
         // The load generator: simulated users on bufferevents, delivery checks, latency, reports.
         .target(
