@@ -62,6 +62,9 @@ extension ClusterConfiguration {
                              historyLimit: historyLimit, maxRooms: maxRooms, catchUpWindow: historyLimit)
     }
 
+    /// Every node is a loop of this process, so every node stops when it does.
+    var isOneProcess: Bool { redis == nil }
+
     /// The Redis endpoint, when the backend is Redis.
     var redis: RedisEndpoint? {
         if case .redis(let endpoint) = backend { return endpoint }

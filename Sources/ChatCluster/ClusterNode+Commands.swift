@@ -141,11 +141,11 @@ extension ClusterNode: ChatCluster {
         if localRoom == nil, let link = rooms[room.folded] { release(link) }
     }
 
-    public func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, emptied: [ChatName]) {
+    public func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool, emptied: [ChatName]) {
         flushPass()
         var command = RedisCommand()
         command.add(name.folded)
-        command.add(voluntary ? "v" : "x")
+        command.add(voluntary ? "v" : !notify && configuration.isOneProcess ? "s" : "x")
         command.add(ClusterWire.optionalText(text))
         run(.unregister, command) { _ in }
         for room in emptied {

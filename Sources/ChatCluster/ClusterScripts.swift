@@ -41,7 +41,7 @@ enum ClusterScripts {
       for _, rf in ipairs(rooms) do drop_room_member(rf, uf) end
       redis.call('DEL', P .. 'user:' .. uf .. ':rooms')
       redis.call('HDEL', P .. 'users', uf)
-      if #rooms > 0 then
+      if #rooms > 0 and voluntary ~= 's' then
         redis.call('PUBLISH', P .. 'notices',
           'Q ' .. node .. ' ' .. name .. ' ' .. voluntary .. ' ' .. table.concat(rooms, ',') .. ' ' .. text)
       end
@@ -74,7 +74,8 @@ enum ClusterScripts {
             redis.call('SADD', P .. 'node:' .. ARGV[2] .. ':users', ARGV[3])
             return 1
             """#
-        // ARGV: P, node, folded name, x (closed) or v (quit), "-" or "+text"
+        // ARGV: P, node, folded name, x (closed), v (quit) or s (closed as the process stops, which
+        // only loops of one process send: no notice), "-" or "+text"
         case .unregister: #"""
             drop_user(ARGV[2], ARGV[3], ARGV[4], ARGV[5])
             return 1

@@ -233,7 +233,7 @@ struct HubState {
         let joined = userRooms.removeValue(forKey: folded) ?? []
         for room in joined { _ = dropMember(room, folded) }
         users[folded] = nil
-        guard !joined.isEmpty else { return }
+        guard !joined.isEmpty, voluntary != [UInt8(ascii: "s")] else { return }
         publish(prefix + "notices", Array("Q \(node) \(held.name) ".utf8) + voluntary
                 + Array(" \(Self.list(joined)) ".utf8) + text)
     }

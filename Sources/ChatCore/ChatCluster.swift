@@ -40,7 +40,9 @@ public protocol ChatCluster: AnyObject {
     func leave(_ name: ChatName, room: ChatName, localRoom: Room?, then done: @escaping () -> Void)
     /// `name` is gone (quit, closed, shut down): its claim and memberships go, and its rooms'
     /// members hear `quit`. `rooms` are the node's local rooms that emptied with it.
-    func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, emptied rooms: [ChatName])
+    /// `notify` false: the process is stopping, and a cluster whose every node stops with it
+    /// (the loops of this process) need tell nobody; one with nodes elsewhere still tells them.
+    func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool, emptied rooms: [ChatName])
 }
 
 /// How the cluster answered a command that has one outcome besides success.

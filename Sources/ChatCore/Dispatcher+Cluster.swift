@@ -62,10 +62,10 @@ extension Dispatcher {
     /// Frees the session's name and memberships, locally at once and in the cluster, whose
     /// nodes (this one too) tell the rooms' members `quit`.
     func leaveCluster(_ session: Session, name: ChatName, cluster: any ChatCluster,
-                      text: UnsafeRawBufferPointer?, voluntary: Bool) {
+                      text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool = true) {
         let emptied = session.memberships.compactMap { $0.room.members.count == 1 ? $0.room.name : nil }
         registry.unregister(session)
-        cluster.gone(name, text: text, voluntary: voluntary, emptied: emptied)
+        cluster.gone(name, text: text, voluntary: voluntary, notify: notify, emptied: emptied)
     }
 
     // MARK: Waiting for answers
@@ -115,7 +115,7 @@ extension Dispatcher {
         awaitAnswer(session)
         cluster.claim(name, for: session) { [self] outcome in
             // Claimed for a session that has gone meanwhile: the claim goes too.
-            if session.isClosed, case .done = outcome { cluster.gone(name, text: nil, voluntary: false, emptied: []) }
+            if session.isClosed, case .done = outcome { cluster.gone(name, text: nil, voluntary: false, notify: true, emptied: []) }
             answer(session) {
                 switch outcome {
                 case .done:
@@ -231,7 +231,7 @@ extension Dispatcher {
         awaitAnswer(session)
         cluster.rename(session, from: old, to: name) { [self] outcome in
             // Renamed for a session that has gone meanwhile: its `gone` named the old name.
-            if session.isClosed, case .done = outcome { cluster.gone(name, text: nil, voluntary: false, emptied: []) }
+            if session.isClosed, case .done = outcome { cluster.gone(name, text: nil, voluntary: false, notify: true, emptied: []) }
             answer(session) {
                 switch outcome {
                 case .done:

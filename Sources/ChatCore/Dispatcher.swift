@@ -112,7 +112,9 @@ public final class Dispatcher {
         session.backlog = []
         session.continuations = []
         guard let name = session.name else { return }
-        if let cluster { return leaveCluster(session, name: name, cluster: cluster, text: nil, voluntary: false) }
+        if let cluster {
+            return leaveCluster(session, name: name, cluster: cluster, text: nil, voluntary: false, notify: notify)
+        }
         if notify && session.roomCount > 0 {
             registry.broadcastToRoomMates(of: session, .quit(name: name, text: nil, voluntary: false))
         }

@@ -193,8 +193,6 @@ final class Connection: Session {
 
     override func send(_ lines: UnsafeRawBufferPointer) {
         guard state == .open else { return }
-        // The process drains: other loops' notices (a user leaving as its loop closes) are not news.
-        if let siblings = server.siblings, siblings.isStopping { return }
         guard evbuffer_get_length(output) + lines.count <= maxPending else { return condemn() }
         server.counters.bytesOut &+= UInt64(lines.count)
         evbuffer_add(output, lines.baseAddress, lines.count)

@@ -83,8 +83,8 @@ final class ScriptedCluster: ChatCluster {
         pending.append { _ in done() }
     }
 
-    func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, emptied rooms: [ChatName]) {
-        goneNames.append(name.description)
+    func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool, emptied rooms: [ChatName]) {
+        goneNames.append(notify ? name.description : "\(name) silently")
     }
 
     private static func reply(_ kind: ClusterReplyKind) -> ClusterReply {
@@ -200,5 +200,17 @@ final class ScriptedCluster: ChatCluster {
         #expect(ann.reply(to: "quit,bye") == ["bye,quit"])
         #expect(cluster.goneNames == ["Ann"])
         #expect(ann.session.closedAfterFlush)
+    }
+
+    /// A disconnect that tells nobody (the server stops) says so to the cluster, which decides
+    /// whom that spares: the loops of one process all stop, Redis's other nodes do not.
+    @Test(arguments: [true, false])
+    func aDisconnectTellsTheClusterWhetherToNotify(notify: Bool) {
+        let ann = harness.connect()
+        ann.send("register,Ann")
+        cluster.answer(.done)
+        _ = ann.take()
+        harness.dispatcher.disconnect(ann.session, notify: notify)
+        #expect(cluster.goneNames == [notify ? "Ann" : "Ann silently"])
     }
 }

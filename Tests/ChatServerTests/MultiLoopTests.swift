@@ -80,9 +80,13 @@ import Glibc
         #expect(try watcher.sync() == [])
     }
 
+    /// Members of one room on every loop: each hears only its own `bye,shutdown`, not the
+    /// others leaving as their loops close (the loops stop together, so that is not news).
     @Test func sigtermDrainsEveryLoopAndExitsZero() throws {
         let server = try ServerProcess.start(["--loops", "4"])
         let clients = try server.registered((0..<12).map { "d\($0)" })
+        try server.join("everyone", clients)
+        for client in clients { #expect(try client.sync() == []) }
         server.signal(SIGTERM)
         for client in clients { #expect(try client.readToEOF() == ["bye,shutdown"]) }
         #expect(try server.waitForExit() == .exit(0))
