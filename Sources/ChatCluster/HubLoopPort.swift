@@ -25,12 +25,18 @@ final class HubLoopPort {
     func drain() {
         let connections = self.connections.map { $0.takeUnretainedValue() }
         for connection in connections { connection.takeConnect() }
-        var deliveries: [(order: UInt64, connection: HubConnection, delivery: HubDelivery)] = []
-        for connection in connections {
-            deliveries += connection.takeDeliveries().map { ($0.order, connection, $0.delivery) }
+        // Each inbox is in the hub's order already, so a merge (not a sort) puts them in it together.
+        var inboxes = connections.map { $0.takeDeliveries()[...] }
+        while true {
+            var next: (index: Int, order: UInt64)?
+            for index in inboxes.indices {
+                guard let order = inboxes[index].first?.order else { continue }
+                if let best = next, best.order < order { continue }
+                next = (index, order)
+            }
+            guard let next, let item = inboxes[next.index].popFirst() else { return }
+            connections[next.index].handle(item.delivery)
         }
-        deliveries.sort { $0.order < $1.order }
-        for item in deliveries { item.connection.handle(item.delivery) }
     }
 
     func add(_ connection: HubConnection) {
