@@ -37,6 +37,8 @@ final class Connection: Session {
     var state = State.open
     let bufferevent: OpaquePointer
     let output: OpaquePointer
+    /// The bufferevent's socket, written directly at the end of a pass.
+    private let socket: Int32
     /// Unowned and unchecked: the server outlives every connection it holds (it finishes
     /// them all before its loop returns), and a checked unowned load is an atomic
     /// retain and release on every send of a fan-out.
@@ -78,6 +80,11 @@ final class Connection: Session {
     let transport: ConnectionTransport
     /// On the server's ``PendingWrites`` for this pass.
     private var writeQueued = false
+    /// Bytes queued since the end-of-pass write emptied the output: all that it holds while
+    /// the bufferevent does not write (``pendingOutput``). Reading the evbuffer's length for
+    /// each message instead was 8% of the server's time on the 10,000-user scenario: one cache
+    /// miss per recipient of a fan-out, on an evbuffer no other field shares a line with.
+    private var unwritten = 0
     /// The kernel took less than the pass's output: the bufferevent writes the rest as the
     /// socket drains, and the connection is not on ``PendingWrites`` meanwhile.
     private var buffereventWrites = false
@@ -98,6 +105,7 @@ final class Connection: Session {
         self.server = server
         self.bufferevent = bufferevent
         self.output = bufferevent_get_output(bufferevent)
+        self.socket = socket
         // An HTTP head's lines may be longer than a chat line; the first line shows which it is.
         self.reader = LineReader(maxLine: answersHTTP ? max(server.dispatcher.maxLine, Self.httpLineLimit) : server.dispatcher.maxLine)
         self.maxPending = server.configuration.maxPending ?? .max
@@ -193,15 +201,20 @@ final class Connection: Session {
 
     override func send(_ lines: UnsafeRawBufferPointer) {
         guard state == .open else { return }
-        guard evbuffer_get_length(output) + lines.count <= maxPending else { return condemn() }
+        guard pendingOutput + lines.count <= maxPending else { return condemn() }
         server.counters.bytesOut &+= UInt64(lines.count)
         evbuffer_add(output, lines.baseAddress, lines.count)
-        outputQueued()
+        outputQueued(lines.count)
     }
 
-    /// Output was added: it goes out at the end of this pass.
-    func outputQueued() {
-        guard !writeQueued && !buffereventWrites else { return }
+    /// What the output buffer holds, for `--max-pending`.
+    private var pendingOutput: Int { buffereventWrites ? evbuffer_get_length(output) : unwritten }
+
+    /// `count` bytes were added to the output: they go out at the end of this pass.
+    func outputQueued(_ count: Int) {
+        guard !buffereventWrites else { return }
+        unwritten += count
+        guard !writeQueued else { return }
         writeQueued = true
         server.pendingWrites.add(self)
     }
@@ -215,8 +228,9 @@ final class Connection: Session {
         evbuffer_unfreeze(output, 1)
         // An error (the peer reset) leaves the output where it is: the bufferevent's write
         // then meets the same error and reports it, which closes the connection.
-        _ = evbuffer_write(output, bufferevent_getfd(bufferevent))
+        _ = evbuffer_write(output, socket)
         evbuffer_freeze(output, 1)
+        unwritten = 0  // written, or what is left is the bufferevent's to write
         if evbuffer_get_length(output) > 0 { handWritesToBufferevent() }
     }
 
@@ -229,6 +243,7 @@ final class Connection: Session {
     func bufferedOutputWritten() {
         if state == .open && buffereventWrites && transport == .plain {
             buffereventWrites = false
+            unwritten = evbuffer_get_length(output)
             bufferevent_disable(bufferevent, Int16(EV_WRITE))
         }
         finishIfFlushed()
@@ -272,7 +287,7 @@ final class Connection: Session {
         // An HTTP request or event stream is not spoken to in chat lines.
         if http == nil && !isEventStream {
             server.dispatcher.registry.withLines(of: .bye(reason), in: format) { bye in
-                if evbuffer_get_length(output) + bye.count <= maxPending { evbuffer_add(output, bye.baseAddress, bye.count) }
+                if pendingOutput + bye.count <= maxPending { evbuffer_add(output, bye.baseAddress, bye.count) }
             }
         }
         webSocketCloseCode = reason == .shutdown ? 1001 : reason == .quit ? 1000 : 1008
