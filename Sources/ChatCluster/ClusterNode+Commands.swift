@@ -112,6 +112,7 @@ extension ClusterNode: ChatCluster {
                 if link.seq == nil { link.seq = seq }
                 admit(link.recentEntries(after: seq))
             }
+            if link.joinsInFlight == 0 { link.forgetRecent() }
         }
         if !sent {
             link.joinsInFlight -= 1

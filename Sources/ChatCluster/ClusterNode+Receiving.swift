@@ -92,7 +92,7 @@ extension ClusterNode {
         guard let (millis, from, text) = ClusterWire.entry(entry) else { return }
         figures.received &+= 1
         link.seq = number
-        link.recent.append(millis: millis, from: from, text: text)
+        link.keepIfJoining(millis: millis, from: from, text: text)
         if let room = registry.room(named: link.folded) {
             registry.broadcast(.say(room: room.name, from: from, text: text), in: room, except: registry.user(named: from))
         }
@@ -119,7 +119,7 @@ extension ClusterNode {
             if let seq = link.seq, last < seq {
                 // Redis lost the room's record (restarted empty): its numbers start again.
                 link.seq = last
-                link.recent.removeAll()
+                link.forgetRecent()
             } else {
                 let firstInLog = last - Int64(entries.count) + 1
                 if let seq = link.seq, firstInLog > seq + 1 { figures.missed &+= UInt64(firstInLog - seq - 1) }
@@ -127,7 +127,7 @@ extension ClusterNode {
                 for (offset, value) in entries.enumerated() {
                     let number = firstInLog + Int64(offset)
                     guard number > link.seq!, let bytes = value.bytes else { continue }
-                    if number > link.seq! + 1 { link.recent.removeAll() }
+                    if number > link.seq! + 1 { link.forgetRecent() }
                     bytes.withUnsafeBytes { take($0, number: number, link: link) }
                 }
             }

@@ -13,9 +13,10 @@ final class RoomLink {
     var joinsInFlight = 0
     /// The sequence number of the last message taken in order; nil before the first.
     var seq: Int64?
-    /// The last messages taken, for a joiner whose answer came after some of them:
-    /// their sequence numbers run up to ``seq``.
-    var recent = History(limit: RoomLink.recentLimit)
+    /// The last messages taken while a join was in flight, for a joiner whose answer came
+    /// after some of them: their sequence numbers run up to ``seq``. Empty when no join is in
+    /// flight (``keepIfJoining(millis:from:text:)``).
+    private(set) var recent = History(limit: RoomLink.recentLimit)
     /// A catch-up from the room's log is in flight: messages that come meanwhile wait in `held`.
     var catchingUp = false
     var held: [[UInt8]] = []
@@ -28,6 +29,24 @@ final class RoomLink {
     init(folded: ChatName, channel: [UInt8]) {
         self.folded = folded
         self.channel = channel
+    }
+
+    /// Message ``seq`` was taken: kept while a join is in flight. A join's answer holds the
+    /// room's history up to where Redis (or the hub) ran it, which is at or after every
+    /// message this node took before sending the join, so only those taken since can be
+    /// missing from it; with no join in flight nothing is kept (a copy of every message of
+    /// every room, a ring of 256 per room per loop, was most of a loop's memory beyond one).
+    func keepIfJoining(millis: Int64, from: ChatName, text: UnsafeRawBufferPointer) {
+        if joinsInFlight > 0 {
+            recent.append(millis: millis, from: from, text: text)
+        } else {
+            forgetRecent()
+        }
+    }
+
+    /// Drops the recent messages and their storage: a gap in the stream, or no join left in flight.
+    func forgetRecent() {
+        if recent.count > 0 { recent = History(limit: Self.recentLimit) }
     }
 
     /// The recent messages after sequence number `after`, oldest first.

@@ -80,6 +80,36 @@ import Glibc
         #expect(try watcher.sync() == [])
     }
 
+    /// A user joins a room on its loop while another loop floods it: the history in the
+    /// join's answer and the messages after it run on with none missing and none twice,
+    /// whichever messages the joiner's loop took before the answer came.
+    @Test func aJoinWhileTheRoomIsBusyMissesNothingAndRepeatsNothing() throws {
+        let server = try ServerProcess.start(["--loops", "4", "--history", "10"])
+        let anchors = try server.registered((0..<8).map { "anchor\($0)" })
+        let sender = try server.registered(["sender"])[0]
+        try server.join("busy", [sender] + anchors)
+        let joiners = try server.registered((0..<6).map { "joiner\($0)" })
+        var said = 0
+        for joiner in joiners {
+            let first = said + 1
+            said += 2000
+            try sender.send((first...said).map { "say,busy,\($0)\n" }.joined())
+            try joiner.send("join,busy\n")
+            #expect(try sender.sync() == ["join,busy,joiner\(said / 2000 - 1)"], "the join, none of its own")
+            let seen = try joiner.sync().compactMap { line -> Int? in
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                switch fields.first {
+                case "history": return fields.count == 5 && fields[3] == "sender" ? Int(fields[4]) : nil
+                case "say": return fields.count == 4 ? Int(fields[3]) : nil
+                default: return nil
+                }
+            }
+            #expect(seen.last == said, "the joiner saw up to the last: \(seen.suffix(3))")
+            let gaps = zip(seen, seen.dropFirst()).filter { $1 != $0 + 1 }
+            #expect(gaps.isEmpty, "one run with no gap or repeat: \(gaps.prefix(5))")
+        }
+    }
+
     /// Members of one room on every loop: each hears only its own `bye,shutdown`, not the
     /// others leaving as their loops close (the loops stop together, so that is not news).
     @Test func sigtermDrainsEveryLoopAndExitsZero() throws {
