@@ -39,6 +39,11 @@ final class Connection: Session {
     let output: OpaquePointer
     /// The bufferevent's socket, written directly at the end of a pass.
     private let socket: Int32
+    /// A plain connection's output until the end-of-pass write: an evbuffer of its own, with
+    /// no callbacks. The bufferevent's output runs its callback on every add, which reads the
+    /// bufferevent (another cache line per recipient of a fan-out); it gets only what a full
+    /// socket left, and a TLS connection's output. Nil for TLS.
+    private let queued: OpaquePointer?
     /// Unowned and unchecked: the server outlives every connection it holds (it finishes
     /// them all before its loop returns), and a checked unowned load is an atomic
     /// retain and release on every send of a fan-out.
@@ -80,10 +85,9 @@ final class Connection: Session {
     let transport: ConnectionTransport
     /// On the server's ``PendingWrites`` for this pass.
     private var writeQueued = false
-    /// Bytes queued since the end-of-pass write emptied the output: all that it holds while
-    /// the bufferevent does not write (``pendingOutput``). Reading the evbuffer's length for
-    /// each message instead was 8% of the server's time on the 10,000-user scenario: one cache
-    /// miss per recipient of a fan-out, on an evbuffer no other field shares a line with.
+    /// What ``queued`` holds, kept here so that `--max-pending` reads no evbuffer per
+    /// message: reading the length of each recipient's evbuffer was 8% of the server's time on
+    /// the 10,000-user scenario, a cache miss per recipient of a fan-out.
     private var unwritten = 0
     /// The kernel took less than the pass's output: the bufferevent writes the rest as the
     /// socket drains, and the connection is not on ``PendingWrites`` meanwhile.
@@ -106,6 +110,7 @@ final class Connection: Session {
         self.bufferevent = bufferevent
         self.output = bufferevent_get_output(bufferevent)
         self.socket = socket
+        self.queued = tls == nil ? evbuffer_new() : nil
         // An HTTP head's lines may be longer than a chat line; the first line shows which it is.
         self.reader = LineReader(maxLine: answersHTTP ? max(server.dispatcher.maxLine, Self.httpLineLimit) : server.dispatcher.maxLine)
         self.maxPending = server.configuration.maxPending ?? .max
@@ -203,16 +208,19 @@ final class Connection: Session {
         guard state == .open else { return }
         guard pendingOutput + lines.count <= maxPending else { return condemn() }
         server.counters.bytesOut &+= UInt64(lines.count)
-        evbuffer_add(output, lines.baseAddress, lines.count)
-        outputQueued(lines.count)
+        append(lines.baseAddress, lines.count)
     }
 
-    /// What the output buffer holds, for `--max-pending`.
+    /// What waits to be written, for `--max-pending`.
     private var pendingOutput: Int { buffereventWrites ? evbuffer_get_length(output) : unwritten }
 
-    /// `count` bytes were added to the output: they go out at the end of this pass.
-    func outputQueued(_ count: Int) {
-        guard !buffereventWrites else { return }
+    /// Queues `count` bytes: for the end of this pass's write, or for the bufferevent while it writes.
+    func append(_ bytes: UnsafeRawPointer?, _ count: Int) {
+        guard !buffereventWrites, let queued else {
+            evbuffer_add(output, bytes, count)
+            return
+        }
+        evbuffer_add(queued, bytes, count)
         unwritten += count
         guard !writeQueued else { return }
         writeQueued = true
@@ -223,19 +231,18 @@ final class Connection: Session {
     /// closing one is written by its bufferevent, under the flush limit.
     func writeQueuedOutput() {
         writeQueued = false
-        guard state == .open, !buffereventWrites else { return }
-        // The bufferevent keeps its output's front frozen outside its own write callback.
-        evbuffer_unfreeze(output, 1)
-        // An error (the peer reset) leaves the output where it is: the bufferevent's write
+        guard state == .open, !buffereventWrites, let queued else { return }
+        // An error (the peer reset) leaves the bytes where they are: the bufferevent's write
         // then meets the same error and reports it, which closes the connection.
-        _ = evbuffer_write(output, socket)
-        evbuffer_freeze(output, 1)
+        _ = evbuffer_write(queued, socket)
         unwritten = 0  // written, or what is left is the bufferevent's to write
-        if evbuffer_get_length(output) > 0 { handWritesToBufferevent() }
+        if evbuffer_get_length(queued) > 0 { handWritesToBufferevent() }
     }
 
+    /// The bufferevent writes from now on, starting with what is queued (moved, not copied).
     private func handWritesToBufferevent() {
         buffereventWrites = true
+        if let queued, evbuffer_get_length(queued) > 0 { evbuffer_add_buffer(output, queued) }
         bufferevent_enable(bufferevent, Int16(EV_WRITE))
     }
 
@@ -243,7 +250,7 @@ final class Connection: Session {
     func bufferedOutputWritten() {
         if state == .open && buffereventWrites && transport == .plain {
             buffereventWrites = false
-            unwritten = evbuffer_get_length(output)
+            unwritten = 0  // the queue went to the output, which has drained
             bufferevent_disable(bufferevent, Int16(EV_WRITE))
         }
         finishIfFlushed()
@@ -287,7 +294,7 @@ final class Connection: Session {
         // An HTTP request or event stream is not spoken to in chat lines.
         if http == nil && !isEventStream {
             server.dispatcher.registry.withLines(of: .bye(reason), in: format) { bye in
-                if pendingOutput + bye.count <= maxPending { evbuffer_add(output, bye.baseAddress, bye.count) }
+                if pendingOutput + bye.count <= maxPending { append(bye.baseAddress, bye.count) }
             }
         }
         webSocketCloseCode = reason == .shutdown ? 1001 : reason == .quit ? 1000 : 1008
@@ -315,6 +322,7 @@ final class Connection: Session {
         webSocket = nil
         if isEventStream { server.eventStreams?.remove(self) }
         server.releasePlaces(of: self)
+        if let queued { evbuffer_free(queued) }
         bufferevent_free(bufferevent)
         server.connectionFinished(self)
     }

@@ -63,8 +63,7 @@ final class WebSocketSession {
 
     private static let send: wslay_event_send_callback = { _, data, length, _, user in
         let connection = Unmanaged<Connection>.fromOpaque(user!).takeUnretainedValue()
-        evbuffer_add(connection.output, data, length)
-        connection.outputQueued(length)
+        connection.append(data, length)
         return length
     }
 
