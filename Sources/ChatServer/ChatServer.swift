@@ -307,7 +307,7 @@ public final class ChatServer {
         guard let connection = Connection(socket: socket, id: nextConnectionID, server: self, dialect: dialect, peer: peer,
                                           countedAddress: counted ? address : nil, tls: isTLS ? tls : nil,
                                           answersHTTP: dialect == nil) else {
-            logger.error("cannot create a bufferevent, dropping the connection")
+            logger.error("cannot make the connection's buffers and events, dropping it")
             siblings?.release()
             if counted { siblings?.release(address: address) }
             close(socket)
@@ -375,7 +375,7 @@ public final class ChatServer {
         }
     }
 
-    /// Called by a connection once its bufferevent is freed.
+    /// Called by a connection once its socket is closed and its buffers freed.
     func connectionFinished(_ connection: Connection) {
         connections[connection.id] = nil
         logger.debug("connection closed", metadata: ["id": "\(connection.id)"])

@@ -67,7 +67,7 @@ extension Connection {
         http = nil
         isEventStream = true
         freeRegistrationTimer()
-        bufferevent_set_timeouts(bufferevent, nil, nil)  // it listens; silence is what it does
+        startReading()  // without the idle timeout: it listens; silence is what it does
         let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
             + "X-Content-Type-Options: nosniff\r\n\r\n"
         Array(head.utf8).withUnsafeBytes { send($0) }

@@ -6,10 +6,45 @@ import Glibc
 #endif
 
 extension Connection {
+    /// The transport read: what came is handled, or, lingering, discarded.
+    func inputArrived() {
+        countInput()
+        if state == .lingering {
+            evbuffer_drain(input, evbuffer_get_length(input))
+            countedInput = 0
+            return
+        }
+        readLines()
+        if let webSocket, state == .open || state == .condemned {
+            // Frames wait in the input buffer while the session awaits the cluster.
+            guard !isAwaiting else { return }
+            webSocket.read()
+            afterWebSocketRead()
+        } else if !readsLines, state == .open {
+            evbuffer_drain(input, evbuffer_get_length(input))  // an event stream's listener has nothing to say
+        }
+        if state != .closed {
+            countedInput = evbuffer_get_length(input)
+            armQuietGap()
+            resumeReadingIfRoom()
+        }
+        finishIfFlushed()
+    }
+
+    /// The peer ended its stream: its last line counts if the connection is open; otherwise it is done.
+    func peerEndedStream() {
+        if state == .open { peerClosed() } else { finish() }
+    }
+
+    /// Nothing came for `--idle-timeout` (or, lingering, for the linger).
+    func readTimedOut() {
+        if state == .open { close(saying: .idleTimeout, notifyRooms: true) } else { finish() }
+    }
+
     /// Handles every complete line in the input buffer, in place where it is contiguous.
     func readLines() {
         guard state == .open && readsLines else { return }
-        var input = EvbufferLines(bufferevent_get_input(bufferevent)!)
+        var input = EvbufferLines(input)
         if sniffing { sniffPartialLine(input.buffer) }
         reader.read(from: &input) { event, framer in handle(event, framer: &framer) }
     }
@@ -69,7 +104,7 @@ extension Connection {
             return
         }
         if state == .open && readsLines {
-            var input = EvbufferLines(bufferevent_get_input(bufferevent)!)
+            var input = EvbufferLines(input)
             reader.finishLine(from: &input) { event, framer in handle(event, framer: &framer) }
         }
         // The last line waits for the cluster: the close waits for its answer.
@@ -89,7 +124,7 @@ extension Connection {
     /// of an over-long one that was being discarded.
     func armQuietGap() {
         guard let quietGapTimer else { return }
-        let buffered = evbuffer_get_length(bufferevent_get_input(bufferevent))
+        let buffered = evbuffer_get_length(input)
         guard state == .open, buffered > 0 || reader.framer.isDiscarding else {
             event_del(quietGapTimer)
             return
@@ -102,16 +137,17 @@ extension Connection {
     /// The quiet gap passed: everything buffered is one command.
     func quietGapPassed() {
         guard state == .open, !isAwaiting else { return }  // resuming arms the gap again
-        var input = EvbufferLines(bufferevent_get_input(bufferevent)!)
+        var input = EvbufferLines(input)
         reader.finishLine(from: &input) { event, framer in handle(event, framer: &framer) }
         guard state != .closed else { return }
         countedInput = 0
+        resumeReadingIfRoom()
         finishIfFlushed()
     }
 
     /// Counts the bytes that arrived since the last read: the input buffer only grows between reads.
     func countInput() {
-        let buffered = evbuffer_get_length(bufferevent_get_input(bufferevent))
+        let buffered = evbuffer_get_length(input)
         server.counters.bytesIn &+= UInt64(max(0, buffered - countedInput))
         countedInput = buffered
     }

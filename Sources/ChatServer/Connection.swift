@@ -7,16 +7,18 @@ import LibeventKit
 import Glibc
 #endif
 
-/// One client's socket on a bufferevent: the libevent transport's ``Session``, with the
-/// lifecycle every port shares (open, condemned, closing, lingering, closed) and the limits.
+/// One client's socket: the libevent transport's ``Session``, with the lifecycle every port
+/// shares (open, condemned, closing, lingering, closed) and the limits.
 ///
 /// A protocol v1 connection hands its lines straight to the dispatcher; a dialect's
 /// connection hands its messages to its ``DialectEdge``, and its events are written in
 /// that dialect's format.
 ///
-/// The bufferevent's callbacks (and the quiet-gap timer's) carry this object as an
-/// unretained pointer; the server's connection table keeps it alive until ``finish()``,
-/// which frees both before the table lets go.
+/// Plain TCP reads and writes its socket on events of its own (`Connection+Socket.swift`);
+/// TLS on OpenSSL's bufferevent (`Connection+TLS.swift`). Both call the same handlers, so
+/// the lifecycle is one. The events' and the bufferevent's callbacks (and the timers')
+/// carry this object as an unretained pointer; the server's connection table keeps it
+/// alive until ``finish()``, which frees them all before the table lets go.
 final class Connection: Session {
     enum State {
         /// Reading and handling lines.
@@ -29,21 +31,27 @@ final class Connection: Session {
         /// Flushed and half-closed, reading and discarding what the peer still sends, so that
         /// closing does not answer its unread bytes with a reset that could destroy our last lines.
         case lingering
-        /// The bufferevent is freed.
+        /// The socket is closed and its buffers and events are freed.
         case closed
     }
 
     let id: Int
     var state = State.open
-    let bufferevent: OpaquePointer
+    /// The peer's bytes, read and not yet handled.
+    let input: OpaquePointer
+    /// Our bytes, queued and not yet written.
     let output: OpaquePointer
-    /// The bufferevent's socket, written directly at the end of a pass.
-    private let socket: Int32
-    /// A plain connection's output until the end-of-pass write: an evbuffer of its own, with
-    /// no callbacks. The bufferevent's output runs its callback on every add, which reads the
-    /// bufferevent (another cache line per recipient of a fan-out); it gets only what a full
-    /// socket left, and a TLS connection's output. Nil for TLS.
-    private let queued: OpaquePointer?
+    /// The client's socket.
+    let socket: Int32
+    /// TLS only: OpenSSL's bufferevent, which owns `input`, `output`, the SSL and the socket.
+    let bufferevent: OpaquePointer?
+    /// Plain TCP only: the persistent read event, with the time a silent peer is given in
+    /// the connection's state.
+    var readEvent: OpaquePointer?
+    /// Plain TCP only: the persistent write event, made the first time a full socket leaves output.
+    var writeEvent: OpaquePointer?
+    /// Plain TCP only: reading paused because `input` is at its limit (lines wait for the cluster).
+    var readingPaused = false
     /// Unowned and unchecked: the server outlives every connection it holds (it finishes
     /// them all before its loop returns), and a checked unowned load is an atomic
     /// retain and release on every send of a fan-out.
@@ -81,13 +89,13 @@ final class Connection: Session {
 
     /// The close frame's code when the server closes a WebSocket: 1000, 1001 going away, 1008 policy.
     var webSocketCloseCode: UInt16 = 1000
-    /// Plain TCP or TLS: what carries the bufferevent's bytes.
+    /// Plain TCP or TLS: what carries the connection's bytes.
     let transport: ConnectionTransport
     /// On the server's ``PendingWrites`` for this pass.
     private var writeQueued = false
-    /// The kernel took less than the pass's output: the bufferevent writes the rest as the
-    /// socket drains, and the connection is not on ``PendingWrites`` meanwhile.
-    private var buffereventWrites = false
+    /// Output is written at the end of each pass (plain TCP, open, the socket taking it all);
+    /// otherwise the transport writes it as the socket drains: the write event, or TLS's bufferevent.
+    var writesAtEndOfPass = false
     /// A TLS connection whose handshake has not finished; the handshake timer runs meanwhile.
     private(set) var handshaking = false
     private var handshakeTimer: OpaquePointer?
@@ -97,16 +105,27 @@ final class Connection: Session {
     ///   - answersHTTP: whether a first line starting `GET ` is an HTTP request.
     init?(socket: Int32, id: Int, server: ChatServer, dialect: Dialect?, peer: SocketAddress, countedAddress: [UInt8]?,
           tls: TLSContext?, answersHTTP: Bool) {
-        guard let bufferevent = ConnectionTransport.makeBufferevent(base: server.loop.base, socket: socket, tls: tls) else {
-            return nil
+        if let tls {
+            guard let bufferevent = ConnectionTransport.makeTLSBufferevent(base: server.loop.base, socket: socket, tls: tls) else {
+                return nil
+            }
+            self.bufferevent = bufferevent
+            input = bufferevent_get_input(bufferevent)
+            output = bufferevent_get_output(bufferevent)
+        } else {
+            guard let input = evbuffer_new() else { return nil }
+            guard let output = evbuffer_new() else {
+                evbuffer_free(input)
+                return nil
+            }
+            bufferevent = nil
+            self.input = input
+            self.output = output
         }
         transport = tls == nil ? .plain : .tls
         self.id = id
         self.server = server
-        self.bufferevent = bufferevent
-        self.output = bufferevent_get_output(bufferevent)
         self.socket = socket
-        self.queued = tls == nil ? evbuffer_new() : nil
         // An HTTP head's lines may be longer than a chat line; the first line shows which it is.
         self.reader = LineReader(maxLine: answersHTTP ? max(server.dispatcher.maxLine, Self.httpLineLimit) : server.dispatcher.maxLine)
         self.maxPending = server.configuration.maxPending ?? .max
@@ -118,25 +137,15 @@ final class Connection: Session {
             edge = nil
         }
         super.init(format: dialect?.formatID ?? .v1)
+        if let bufferevent {
+            startTLS(bufferevent)
+        } else {
+            guard startSocket() else { return nil }
+        }
         if dialect?.framing == .lineOrQuietGap {
             quietGapTimer = event_new(server.loop.base, -1, 0, Connection.quietGapCallback,
                                       Unmanaged.passUnretained(self).toOpaque())
         }
-        bufferevent_set_max_single_read(bufferevent, Self.maxSingleRead)
-        bufferevent_set_max_single_write(bufferevent, 65536)
-        // Lines are handled as they arrive, so input holds at most a partial line and one read:
-        // past that, reading pauses rather than buffering without bound.
-        bufferevent_setwatermark(bufferevent, Int16(EV_READ), 0, server.dispatcher.maxLine + 2 + Self.maxSingleRead)
-        bufferevent_set_timeouts(bufferevent, server.idleTimeout, nil)
-        bufferevent_setcb(bufferevent, Connection.readCallback, Connection.writeCallback, Connection.eventCallback,
-                          Unmanaged.passUnretained(self).toOpaque())
-        // A TLS bufferevent encrypts as it writes, so it writes all of its output itself; a
-        // plain connection is written at the end of each pass (``PendingWrites``).
-        buffereventWrites = tls != nil
-        // A new bufferevent has EV_WRITE on: a plain one turns it off, so that output added
-        // does not add its write event (two epoll_ctl calls per connection per pass).
-        bufferevent_enable(bufferevent, Int16(EV_READ))
-        if tls == nil { bufferevent_disable(bufferevent, Int16(EV_WRITE)) }
         if tls != nil {
             handshaking = true
             handshakeTimer = event_new(server.loop.base, -1, 0, Connection.handshakeCallback,
@@ -189,6 +198,9 @@ final class Connection: Session {
     }
 
     static let maxSingleRead = 65536
+    /// Lines are handled as they arrive, so input holds at most a partial line and one read:
+    /// past that (lines waiting for the cluster), reading pauses rather than buffering without bound.
+    var inputLimit: Int { server.dispatcher.maxLine + 2 + Self.maxSingleRead }
     /// The longest line of an HTTP request head, whatever `--max-line` is.
     static let httpLineLimit = 8192
 
@@ -207,46 +219,31 @@ final class Connection: Session {
         append(lines.baseAddress, lines.count)
     }
 
-    /// What waits to be written, for `--max-pending`: read from the evbuffer the bytes then go
-    /// to, whose line the add loads anyway.
-    private var pendingOutput: Int { evbuffer_get_length(buffereventWrites ? output : queued ?? output) }
+    /// What waits to be written, for `--max-pending`.
+    private var pendingOutput: Int { evbuffer_get_length(output) }
 
-    /// Queues `count` bytes: for the end of this pass's write, or for the bufferevent while it writes.
+    /// Queues `count` bytes: for the end of this pass's write, or for the transport while it writes.
     func append(_ bytes: UnsafeRawPointer?, _ count: Int) {
-        guard !buffereventWrites, let queued else {
-            evbuffer_add(output, bytes, count)
-            return
-        }
-        evbuffer_add(queued, bytes, count)
-        guard !writeQueued else { return }
+        evbuffer_add(output, bytes, count)
+        guard writesAtEndOfPass, !writeQueued else { return }
         writeQueued = true
         server.pendingWrites.add(self)
     }
 
     /// The end of the pass: one `writev` of what the pass queued. An open connection only: a
-    /// closing one is written by its bufferevent, under the flush limit.
+    /// closing one is written as its socket drains, under the flush limit.
     func writeQueuedOutput() {
         writeQueued = false
-        guard state == .open, !buffereventWrites, let queued else { return }
-        // An error (the peer reset) leaves the bytes where they are: the bufferevent's write
-        // then meets the same error and reports it, which closes the connection.
-        _ = evbuffer_write(queued, socket)
-        if evbuffer_get_length(queued) > 0 { handWritesToBufferevent() }
+        guard state == .open, writesAtEndOfPass else { return }
+        // An error (the peer reset) leaves the bytes where they are: the write event then
+        // meets the same error, which closes the connection.
+        _ = evbuffer_write(output, socket)
+        if evbuffer_get_length(output) > 0 { writeAsSocketDrains() }
     }
 
-    /// The bufferevent writes from now on, starting with what is queued (moved, not copied).
-    private func handWritesToBufferevent() {
-        buffereventWrites = true
-        if let queued, evbuffer_get_length(queued) > 0 { evbuffer_add_buffer(output, queued) }
-        bufferevent_enable(bufferevent, Int16(EV_WRITE))
-    }
-
-    /// The bufferevent has written everything: an open connection goes back to end-of-pass writes.
-    func bufferedOutputWritten() {
-        if state == .open && buffereventWrites && transport == .plain {
-            buffereventWrites = false
-            bufferevent_disable(bufferevent, Int16(EV_WRITE))
-        }
+    /// The transport has written everything: an open connection goes back to end-of-pass writes.
+    func outputWritten() {
+        if state == .open && transport == .plain { writesAtEndOfPass = true }
         finishIfFlushed()
     }
 
@@ -254,11 +251,8 @@ final class Connection: Session {
         guard state == .open || state == .condemned else { return }
         webSocket?.close(code: webSocketCloseCode)
         state = .closing
-        bufferevent_disable(bufferevent, Int16(EV_READ))
-        // A peer that stops reading must not hold the connection open for ever.
-        var flushLimit = timeval(tv_sec: Int(server.configuration.drainTimeout.rounded(.up)), tv_usec: 0)
-        bufferevent_set_timeouts(bufferevent, nil, &flushLimit)
-        handWritesToBufferevent()
+        stopReading()
+        writeAsSocketDrains()
     }
 
     /// The cluster answered: the lines and frames left in the input buffer while the session
@@ -272,6 +266,7 @@ final class Connection: Session {
         }
         if peerEnded && state == .open && !isAwaiting { return peerClosed() }
         armQuietGap()
+        resumeReadingIfRoom()
         finishIfFlushed()
     }
 
@@ -303,7 +298,7 @@ final class Connection: Session {
         server.dropSlowConsumer(self)
     }
 
-    /// Frees the bufferevent (and with it the socket) now, whatever is still queued.
+    /// Frees the socket and everything on it now, whatever is still queued.
     func finish() {
         guard state != .closed else { return }
         state = .closed
@@ -316,22 +311,19 @@ final class Connection: Session {
         webSocket = nil
         if isEventStream { server.eventStreams?.remove(self) }
         server.releasePlaces(of: self)
-        if let queued { evbuffer_free(queued) }
-        bufferevent_free(bufferevent)
+        if let bufferevent { bufferevent_free(bufferevent) } else { freeSocket() }
         server.connectionFinished(self)
     }
 
     func finishIfFlushed() {
         guard state == .closing && evbuffer_get_length(output) == 0 else { return }
         transport.sayGoodbye(bufferevent)
-        guard transport.peerHasUnreadBytes(bufferevent) else { return finish() }
+        guard transport.peerHasUnreadBytes(socket: socket, input: input) else { return finish() }
         state = .lingering
-        transport.halfClose(bufferevent)
-        evbuffer_drain(bufferevent_get_input(bufferevent), evbuffer_get_length(bufferevent_get_input(bufferevent)))
+        transport.halfClose(socket)
+        evbuffer_drain(input, evbuffer_get_length(input))
         countedInput = 0
-        var limit = timeval(tv_sec: Self.lingerSeconds, tv_usec: 0)
-        bufferevent_set_timeouts(bufferevent, &limit, nil)
-        bufferevent_enable(bufferevent, Int16(EV_READ))
+        startReading()
     }
 
     /// How long a lingering close waits for the peer's end of stream.

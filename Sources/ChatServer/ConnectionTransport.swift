@@ -6,17 +6,16 @@ import Glibc
 
 /// How a connection's bytes reach its socket: as they are, or through TLS.
 ///
-/// Every call a connection makes on its socket beside the bufferevent (the unread-byte
-/// check, the half-close, the goodbye) goes through here, so that a TLS connection
-/// cannot write around TLS by accident.
+/// The calls a connection makes on its socket outside reading and writing (the unread-byte
+/// check, the half-close, the goodbye) go through here, so that a TLS connection cannot
+/// write around TLS by accident.
 enum ConnectionTransport {
     case plain
     case tls
 
-    /// A bufferevent that owns `socket` (and, for TLS, a new SSL from `context`); nil on failure.
-    static func makeBufferevent(base: OpaquePointer, socket: Int32, tls context: TLSContext?) -> OpaquePointer? {
+    /// An OpenSSL bufferevent that owns `socket` and a new SSL from `context`; nil on failure.
+    static func makeTLSBufferevent(base: OpaquePointer, socket: Int32, tls context: TLSContext) -> OpaquePointer? {
         let options = Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)
-        guard let context else { return bufferevent_socket_new(base, socket, options) }
         guard let ssl = context.makeSSL() else { return nil }
         // With BEV_OPT_CLOSE_ON_FREE the bufferevent frees the SSL and closes the socket.
         guard let bufferevent = bufferevent_openssl_socket_new(base, socket, ssl, BUFFEREVENT_SSL_ACCEPTING, options) else {
@@ -37,22 +36,21 @@ enum ConnectionTransport {
         return true
     }
 
-    /// Whether the peer has sent bytes this side has not read, in the kernel or in libevent.
-    func peerHasUnreadBytes(_ bufferevent: OpaquePointer) -> Bool {
+    /// Whether the peer has sent bytes this side has not read, in the kernel or in `input`.
+    func peerHasUnreadBytes(socket: Int32, input: OpaquePointer) -> Bool {
         var unread: Int32 = 0
-        let socket = bufferevent_getfd(bufferevent)
         guard ioctl(socket, UInt(FIONREAD), &unread) == 0 else { return false }
-        return unread > 0 || evbuffer_get_length(bufferevent_get_input(bufferevent)) > 0
+        return unread > 0 || evbuffer_get_length(input) > 0
     }
 
     /// Once everything queued is written: TLS says close_notify, so the peer knows the end is meant.
-    func sayGoodbye(_ bufferevent: OpaquePointer) {
-        guard case .tls = self, let ssl = bufferevent_openssl_get_ssl(bufferevent), SSL_is_init_finished(ssl) == 1 else { return }
+    func sayGoodbye(_ bufferevent: OpaquePointer?) {
+        guard case .tls = self, let bufferevent, let ssl = bufferevent_openssl_get_ssl(bufferevent), SSL_is_init_finished(ssl) == 1 else { return }
         _ = SSL_shutdown(ssl)
     }
 
     /// Stops sending: the peer reads an end of stream after our last bytes.
-    func halfClose(_ bufferevent: OpaquePointer) {
-        shutdown(bufferevent_getfd(bufferevent), Int32(SHUT_WR))
+    func halfClose(_ socket: Int32) {
+        shutdown(socket, Int32(SHUT_WR))
     }
 }

@@ -3,11 +3,11 @@ import LibeventKit
 /// The connections given output during this loop pass, each written with one `writev` once
 /// the pass's callbacks are done.
 ///
-/// A bufferevent writes in its own write callback, which runs in the next pass: one pass
-/// of latency, and an `epoll_ctl` to add its write event and another to delete it, for each
-/// connection that received anything. Writing at the end of the pass, as the C reference
-/// does, costs one system call per connection per pass and nothing else; a connection
-/// whose socket is full hands what is left to its bufferevent until the kernel takes it.
+/// A write event (a bufferevent's too) writes in its callback, which runs in the next pass:
+/// one pass of latency, and an `epoll_ctl` to add the event and another to delete it, for
+/// each connection that received anything. Writing at the end of the pass, as the C
+/// reference does, costs one system call per connection per pass and nothing else; a
+/// connection whose socket is full leaves the rest to its write event until the kernel takes it.
 final class PendingWrites {
     /// Strong references: a connection closed and dropped from the server's table during
     /// the pass stays allocated until the flush has skipped it.

@@ -53,7 +53,7 @@ final class WebSocketSession {
 
     private static let receive: wslay_event_recv_callback = { context, buffer, length, _, user in
         let connection = Unmanaged<Connection>.fromOpaque(user!).takeUnretainedValue()
-        let count = Int(evbuffer_remove(bufferevent_get_input(connection.bufferevent), buffer, length))
+        let count = Int(evbuffer_remove(connection.input, buffer, length))
         guard count > 0 else {
             wslay_event_set_error(context, Int32(WSLAY_ERR_WOULDBLOCK.rawValue))
             return -1

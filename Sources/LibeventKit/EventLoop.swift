@@ -9,8 +9,8 @@ public final class EventLoop {
     public init() throws(LibeventError) {
         guard let config = event_config_new() else { throw .eventBase }
         defer { event_config_free(config) }
-        // A bufferevent adds its write event when output appears and deletes it once
-        // flushed: under load that is two epoll_ctl calls per connection per pass.
+        // A connection adds its write event when output waits for the socket and deletes
+        // it once flushed: under load that is two epoll_ctl calls per connection per pass.
         // The changelist folds an add and a delete in one pass into nothing.
         event_config_set_flag(config, Int32(EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST.rawValue))
         guard let base = event_base_new_with_config(config) else { throw .eventBase }
