@@ -74,6 +74,45 @@ import Glibc
         try bob.expect("chat,Ann,thawed")
     }
 
+    /// Lines behind a command that waits for Redis stay in the connection's input: past its
+    /// limit (`--max-line` and one 64 KiB read) the server stops reading, leaving the rest in
+    /// the kernel; once Redis answers, it reads on and answers every line in order.
+    @Test func aPipelineBeyondTheInputLimitWaitsBehindAFrozenRedisAndIsAnsweredInOrder() throws {
+        let metricsPort = try HTTPResponse.freePort()
+        let cluster = try ClusterProcess(nodes: 1, arguments: ["--redis-timeout", "60", "--max-line", "64",
+                                                               "--metrics-port", "\(metricsPort)"])
+        let inputLimit = 64 + 2 + 65536
+        cluster.redis.freeze()
+        let ann = try cluster.nodes[0].connect()
+        let pings = (0..<9_000).map { "ping,\($0)\n" }
+        let beyondTheLimit = "register,Ann\n" + pings[..<7_000].joined()
+        #expect(beyondTheLimit.utf8.count > inputLimit)
+        try ann.send(beyondTheLimit)
+        let deadline = Date().addingTimeInterval(20)
+        while try Self.receivedBytes(metricsPort: metricsPort) < inputLimit {
+            guard Date() < deadline else { throw TestFailure("the server never read \(inputLimit) bytes") }
+        }
+        // Paused: 20 KB more stay in the kernel while the loop answers another client twenty times.
+        try ann.send(pings[7_000...].joined())
+        let bob = try cluster.nodes[0].connect()
+        for number in 0..<20 {
+            try bob.send("ping,\(number)\n")
+            try bob.expect("pong,\(number)")
+        }
+        #expect(try Self.receivedBytes(metricsPort: metricsPort) < beyondTheLimit.utf8.count + 4096)
+        cluster.redis.thaw()
+        try ann.expect("ack,Ann")
+        for number in 0..<pings.count { try ann.expect("pong,\(number)") }
+    }
+
+    /// `chat_received_bytes_total` from the node's `/metrics`.
+    static func receivedBytes(metricsPort: UInt16) throws -> Int {
+        let body = try HTTPResponse.get("/metrics", port: metricsPort).body
+        guard let line = body.split(separator: "\n").first(where: { $0.hasPrefix("chat_received_bytes_total ") }),
+              let value = Double(line.split(separator: " ")[1]) else { throw TestFailure("no chat_received_bytes_total in\n\(body)") }
+        return Int(value)
+    }
+
     @Test func aNodeStartedBeforeRedisRetriesAndIsUnhealthyUntilConnected() throws {
         let redis = try RedisProcess(startNow: false)
         let metricsPort = try HTTPResponse.freePort()
