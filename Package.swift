@@ -33,12 +33,10 @@ let package = Package(
             pkgConfig: "libevent",
             providers: [.apt(["libevent-dev"])]
         ),
-        // libevent's OpenSSL bufferevents and OpenSSL itself (Debian: libevent-dev, libssl-dev).
-        .systemLibrary(
-            name: "CLibeventOpenSSL",
-            pkgConfig: "libevent_openssl",
-            providers: [.apt(["libevent-dev", "libssl-dev"])]
-        ),
+        // The headers of libevent's OpenSSL bufferevents and of OpenSSL itself (Debian: libevent-dev,
+        // libssl-dev); nothing links the libraries: TLSOnDemand loads them on first use.
+        .systemLibrary(name: "CLibeventOpenSSL", providers: [.apt(["libevent-dev", "libssl-dev"])]),
+        .target(name: "TLSOnDemand"),
         // wslay, the WebSocket frame codec (Debian: libwslay-dev); it ships no pkg-config file.
         .systemLibrary(name: "CWslay", providers: [.apt(["libwslay-dev"])]),
         // hiredis and its libevent adapter (Debian: libhiredis-dev), for a node of a cluster. No pkg-config:
@@ -72,6 +70,7 @@ let package = Package(
                 "CLibeventOpenSSL",
                 "CWslay",
                 "LibeventKit",
+                "TLSOnDemand",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -108,6 +107,7 @@ let package = Package(
                 "CLibevent",
                 "CLibeventOpenSSL",
                 "LibeventKit",
+                "TLSOnDemand",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

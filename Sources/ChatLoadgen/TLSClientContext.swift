@@ -1,5 +1,6 @@
 import CLibevent
 import CLibeventOpenSSL
+import TLSOnDemand
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,6 +16,7 @@ final class TLSClientContext {
 
     /// One context for every target: what differs per target, the SNI, is set on each connection.
     init() throws(LoadGeneratorError) {
+        if let failure = tls_on_demand_load() { throw .tls("cannot load OpenSSL: \(String(cString: failure))") }
         ERR_clear_error()
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw .tls(Self.lastError("SSL_CTX_new")) }
         _ = clibevent_ssl_ctx_set_min_proto_version(context, TLS1_2_VERSION)

@@ -84,13 +84,16 @@ extension Connection {
         if let origin = request.header("origin"), !server.allowsOrigin(origin, host: request.header("host")) {
             return respond(status: 403, reason: "Forbidden", body: "origin \(origin) may not connect (--ws-origins)\n")
         }
+        guard let accept = WebSocketHandshake.acceptValue(for: request.header("sec-websocket-key") ?? "") else {
+            server.logger.error("a WebSocket handshake needs OpenSSL's libcrypto, which cannot be loaded")
+            return respond(status: 503, reason: "Service Unavailable", body: "no libcrypto for the handshake\n")
+        }
         guard let session = WebSocketSession(connection: self, maxMessage: server.webSocketMaxMessage) else {
             return respond(status: 503, reason: "Service Unavailable", body: "out of memory\n")
         }
         http = nil
         webSocket = session
         switchFormat(to: server.webSocketFormatID)
-        let accept = WebSocketHandshake.acceptValue(for: request.header("sec-websocket-key") ?? "")
         let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Accept: \(accept)\r\n\r\n"
         Array(head.utf8).withUnsafeBytes { send($0) }

@@ -1,5 +1,6 @@
 import CLibeventOpenSSL
 import LibeventKit
+import TLSOnDemand
 
 /// The server's certificate and key as an OpenSSL context, TLS 1.2 and 1.3.
 ///
@@ -36,6 +37,7 @@ final class TLSContext: Sendable {
     func makeSSL() -> OpaquePointer? { context.withLock { SSL_new($0) } }
 
     private static func load(certificate: String, key: String) throws(ServerError) -> OpaquePointer {
+        if let failure = tls_on_demand_load() { throw .tls("cannot load OpenSSL: \(String(cString: failure))") }
         ERR_clear_error()
         guard let context = SSL_CTX_new(TLS_server_method()) else { throw .tls(lastError("SSL_CTX_new")) }
         _ = clibevent_ssl_ctx_set_min_proto_version(context, TLS1_2_VERSION)

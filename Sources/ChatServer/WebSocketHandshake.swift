@@ -1,12 +1,15 @@
 import CLibeventOpenSSL
+import TLSOnDemand
 
 /// RFC 6455's opening handshake, server side: what an upgrade request must hold, and
-/// the `Sec-WebSocket-Accept` it is answered with (SHA-1 and base64 from OpenSSL).
+/// the `Sec-WebSocket-Accept` it is answered with (SHA-1 and base64 from OpenSSL's libcrypto,
+/// loaded at the first handshake).
 enum WebSocketHandshake {
     static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-    /// base64(SHA-1(key + GUID)).
-    static func acceptValue(for key: String) -> String {
+    /// base64(SHA-1(key + GUID)); nil when libcrypto cannot be loaded.
+    static func acceptValue(for key: String) -> String? {
+        guard tls_on_demand_load_crypto() == nil else { return nil }
         let input = Array((key + guid).utf8)
         var digest = [UInt8](repeating: 0, count: Int(SHA_DIGEST_LENGTH))
         _ = SHA1(input, input.count, &digest)

@@ -1,4 +1,5 @@
 import CLibeventOpenSSL
+import TLSOnDemand
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -70,7 +71,7 @@ private final class TLSSession {
     let ssl: OpaquePointer
 
     init?(socket: Int32, host: String) {
-        guard let context = SSL_CTX_new(TLS_client_method()) else { return nil }
+        guard tls_on_demand_load() == nil, let context = SSL_CTX_new(TLS_client_method()) else { return nil }
         guard let ssl = SSL_new(context) else {
             SSL_CTX_free(context)
             return nil
