@@ -50,6 +50,9 @@ public final class ChatServer {
     /// Totals of the libevent layer, bumped by connections on every send. Unchecked for
     /// exclusivity: each bump is one in-place add with no call inside it.
     @exclusivity(unchecked) var counters = TransportCounters()
+    /// `--max-pending`, or no limit: here rather than in each connection, whose line a
+    /// fan-out reads for every recipient.
+    let maxPending: Int
     private(set) var lagMonitor: LoopLagMonitor?
     private var statsReporter: StatsReporter?
     private var metrics: MetricsEndpoint?
@@ -76,6 +79,7 @@ public final class ChatServer {
     /// Binds the listening socket; throws when the address is bad or in use.
     init(configuration: ServerConfiguration, logger: Logger, index: Int, siblings: LoopSiblings?) throws(ServerError) {
         self.configuration = configuration
+        maxPending = configuration.maxPending ?? .max
         self.logger = logger
         self.index = index
         self.siblings = siblings

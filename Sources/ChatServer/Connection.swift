@@ -35,12 +35,23 @@ final class Connection: Session {
         case closed
     }
 
-    let id: Int
-    var state = State.open
-    /// The peer's bytes, read and not yet handled.
-    let input: OpaquePointer
+    // What a fan-out reads of each recipient comes first, beside the end of Session's
+    // fields: each cache line a recipient touches is a miss on a large room's fan-out.
     /// Our bytes, queued and not yet written.
     let output: OpaquePointer
+    /// Unowned and unchecked: the server outlives every connection it holds (it finishes
+    /// them all before its loop returns), and a checked unowned load is an atomic
+    /// retain and release on every send of a fan-out.
+    unowned(unsafe) let server: ChatServer
+    var state = State.open
+    /// On the server's ``PendingWrites`` for this pass.
+    private var writeQueued = false
+    /// Output is written at the end of each pass (plain TCP, open, the socket taking it all);
+    /// otherwise the transport writes it as the socket drains: the write event, or TLS's bufferevent.
+    var writesAtEndOfPass = false
+    let id: Int
+    /// The peer's bytes, read and not yet handled.
+    let input: OpaquePointer
     /// The client's socket.
     let socket: Int32
     /// TLS only: OpenSSL's bufferevent, which owns `input`, `output`, the SSL and the socket.
@@ -52,15 +63,10 @@ final class Connection: Session {
     var writeEvent: OpaquePointer?
     /// Plain TCP only: reading paused because `input` is at its limit (lines wait for the cluster).
     var readingPaused = false
-    /// Unowned and unchecked: the server outlives every connection it holds (it finishes
-    /// them all before its loop returns), and a checked unowned load is an atomic
-    /// retain and release on every send of a fan-out.
-    unowned(unsafe) let server: ChatServer
     /// Finds this connection's lines in its input buffer, the same reader the tests and the fuzzer use.
     var reader: LineReader
     /// Input bytes already counted: those left in the buffer after the last read.
     var countedInput = 0
-    private let maxPending: Int
     /// The dialect's translation, or nil for protocol v1.
     let edge: (any DialectEdge)?
     /// Fires after a quiet gap in the input of a dialect whose commands need no newline.
@@ -91,11 +97,6 @@ final class Connection: Session {
     var webSocketCloseCode: UInt16 = 1000
     /// Plain TCP or TLS: what carries the connection's bytes.
     let transport: ConnectionTransport
-    /// On the server's ``PendingWrites`` for this pass.
-    private var writeQueued = false
-    /// Output is written at the end of each pass (plain TCP, open, the socket taking it all);
-    /// otherwise the transport writes it as the socket drains: the write event, or TLS's bufferevent.
-    var writesAtEndOfPass = false
     /// A TLS connection whose handshake has not finished; the handshake timer runs meanwhile.
     private(set) var handshaking = false
     private var handshakeTimer: OpaquePointer?
@@ -128,7 +129,6 @@ final class Connection: Session {
         self.socket = socket
         // An HTTP head's lines may be longer than a chat line; the first line shows which it is.
         self.reader = LineReader(maxLine: answersHTTP ? max(server.dispatcher.maxLine, Self.httpLineLimit) : server.dispatcher.maxLine)
-        self.maxPending = server.configuration.maxPending ?? .max
         self.countedAddress = countedAddress
         self.sniffing = answersHTTP
         if let dialect {
@@ -214,7 +214,7 @@ final class Connection: Session {
 
     override func send(_ lines: UnsafeRawBufferPointer) {
         guard state == .open else { return }
-        guard pendingOutput + lines.count <= maxPending else { return condemn() }
+        guard pendingOutput + lines.count <= server.maxPending else { return condemn() }
         server.counters.bytesOut &+= UInt64(lines.count)
         append(lines.baseAddress, lines.count)
     }
@@ -283,7 +283,7 @@ final class Connection: Session {
         // An HTTP request or event stream is not spoken to in chat lines.
         if http == nil && !isEventStream {
             server.dispatcher.registry.withLines(of: .bye(reason), in: format) { bye in
-                if pendingOutput + bye.count <= maxPending { append(bye.baseAddress, bye.count) }
+                if pendingOutput + bye.count <= server.maxPending { append(bye.baseAddress, bye.count) }
             }
         }
         webSocketCloseCode = reason == .shutdown ? 1001 : reason == .quit ? 1000 : 1008
