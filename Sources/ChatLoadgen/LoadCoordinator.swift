@@ -1,4 +1,5 @@
 import LibeventKit
+import TLSOnDemand
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -61,6 +62,10 @@ final class LoadCoordinator {
         targetShares = LoadTarget.shares(users: configuration.users, targets: endpoints.count)
         // Each thread makes its own client context; one made here says at once when none can be.
         if configuration.transport.usesTLS { _ = try TLSClientContext() }
+        // A WebSocket handshake checks the server's answer with libcrypto's SHA-1.
+        if configuration.transport.usesWebSocket, let failure = tls_on_demand_load_crypto() {
+            throw .tls("cannot load OpenSSL's libcrypto for the WebSocket handshake: \(String(cString: failure))")
+        }
         plan = LoadPlan(configuration: configuration)
         board = ThreadBoard(count: count, targets: endpoints.count)
         progress = ProgressMeter(logger: logger, interval: configuration.progressInterval)

@@ -52,8 +52,14 @@ extension Connection {
                 bufferevent_enable(bufferevent, Int16(EV_READ))
                 return
             }
-            event_add(readEvent, limit)
-            if limit == nil { event_remove_timer(readEvent) }  // event_add keeps a pending event's timeout
+            if let limit {
+                event_add(readEvent, limit)
+            } else {
+                // event_add without a timeout keeps the one the event had, and event_remove_timer
+                // clears it only from an event pending with one: so, added with one, then cleared.
+                event_add(readEvent, lingerLimit)
+                event_remove_timer(readEvent)
+            }
         }
     }
 

@@ -53,7 +53,8 @@ final class WebSocketSession {
 
     private static let receive: wslay_event_recv_callback = { context, buffer, length, _, user in
         let connection = Unmanaged<Connection>.fromOpaque(user!).takeUnretainedValue()
-        let count = Int(evbuffer_remove(connection.input, buffer, length))
+        // A handler that finished the connection freed its buffers: nothing more to read.
+        let count = connection.state == .closed ? 0 : Int(evbuffer_remove(connection.input, buffer, length))
         guard count > 0 else {
             wslay_event_set_error(context, Int32(WSLAY_ERR_WOULDBLOCK.rawValue))
             return -1
@@ -61,8 +62,12 @@ final class WebSocketSession {
         return count
     }
 
-    private static let send: wslay_event_send_callback = { _, data, length, _, user in
+    private static let send: wslay_event_send_callback = { context, data, length, _, user in
         let connection = Unmanaged<Connection>.fromOpaque(user!).takeUnretainedValue()
+        guard connection.state != .closed else {  // its buffers are freed
+            wslay_event_set_error(context, Int32(WSLAY_ERR_WOULDBLOCK.rawValue))
+            return -1
+        }
         connection.append(data, length)
         return length
     }

@@ -17,7 +17,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/event-config.h>
 #include "TLSOnDemand.h"
+
+#if EVENT__NUMERIC_VERSION < 0x02010000 || EVENT__NUMERIC_VERSION >= 0x02020000
+#error "libevent_openssl's soname below is libevent 2.1's: give the one of these headers"
+#endif
 
 #define NAMED(x) #x
 #define SONAME(prefix, major) prefix NAMED(major)
