@@ -2,7 +2,7 @@
 /// rooms, and where its lines go.
 ///
 /// A transport subclasses it and overrides ``send(_:)`` and ``closeAfterFlush()``:
-/// the libevent layer with a bufferevent, tests in memory, and later a loop or
+/// the libevent layer with a socket (TCP, TLS, WebSocket), tests in memory, and later a loop or
 /// node that forwards to another. That override is the one seam between the
 /// chat logic and delivery. A subclass rather than a protocol-typed property
 /// because the fan-out loop then calls it with no reference counting: the
