@@ -95,8 +95,8 @@ final class Connection: Session {
 
     /// The close frame's code when the server closes a WebSocket: 1000, 1001 going away, 1008 policy.
     var webSocketCloseCode: UInt16 = 1000
-    /// Plain TCP or TLS: what carries the connection's bytes.
-    let transport: ConnectionTransport
+    /// Plain TCP or TLS: what carries the connection's bytes (TLS has the bufferevent).
+    var transport: ConnectionTransport { bufferevent == nil ? .plain : .tls }
     /// A TLS connection whose handshake has not finished; the handshake timer runs meanwhile.
     private(set) var handshaking = false
     private var handshakeTimer: OpaquePointer?
@@ -123,7 +123,6 @@ final class Connection: Session {
             self.input = input
             self.output = output
         }
-        transport = tls == nil ? .plain : .tls
         self.id = id
         self.server = server
         self.socket = socket

@@ -115,15 +115,7 @@ import Testing
             said += 2000
             try sender.send((first...said).map { "say,busy,\($0)\n" }.joined())
             try joiner.send("join,busy\n")
-            var seen: [Int] = []
-            while seen.last != said {
-                let fields = try joiner.readLine().split(separator: ",", omittingEmptySubsequences: false)
-                switch fields.first {
-                case "history" where fields.count == 5 && fields[3] == "Sender": seen += Int(fields[4]).map { [$0] } ?? []
-                case "say" where fields.count == 4: seen += Int(fields[3]).map { [$0] } ?? []
-                default: break
-                }
-            }
+            let seen = try joiner.readNumbers(saidBy: "Sender", in: "busy", through: said)
             let gaps = zip(seen, seen.dropFirst()).filter { $1 != $0 + 1 }
             #expect(gaps.isEmpty, "one run with no gap or repeat: \(gaps.prefix(5))")
         }

@@ -100,15 +100,7 @@ import Glibc
             // Up to the last line said, however late: a ping is no barrier here either (the join's
             // answer and the messages after it come in one batch from the hub, and the pong of
             // a ping held behind the join goes out between them). A lost line times out.
-            var seen: [Int] = []
-            while seen.last != said {
-                let fields = try joiner.readLine().split(separator: ",", omittingEmptySubsequences: false)
-                switch fields.first {
-                case "history" where fields.count == 5 && fields[3] == "sender": seen += Int(fields[4]).map { [$0] } ?? []
-                case "say" where fields.count == 4: seen += Int(fields[3]).map { [$0] } ?? []
-                default: break
-                }
-            }
+            let seen = try joiner.readNumbers(saidBy: "sender", in: "busy", through: said)
             let gaps = zip(seen, seen.dropFirst()).filter { $1 != $0 + 1 }
             #expect(gaps.isEmpty, "one run with no gap or repeat: \(gaps.prefix(5))")
         }

@@ -220,6 +220,23 @@ final class LineClient {
         return lines
     }
 
+    /// The numbers `sender` said in `room`, from its history lines and its live lines, in the
+    /// order they arrive, up to and including `last` however late it comes (a lost one times
+    /// out). Other lines are skipped.
+    func readNumbers(saidBy sender: String, in room: String, through last: Int) throws -> [Int] {
+        var seen: [Int] = []
+        while seen.last != last {
+            let fields = try readLine().split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count > 1, fields[1] == room else { continue }
+            switch fields.first {
+            case "history" where fields.count == 5 && fields[3] == sender: seen += Int(fields[4]).map { [$0] } ?? []
+            case "say" where fields.count == 4 && fields[2] == sender: seen += Int(fields[3]).map { [$0] } ?? []
+            default: break
+            }
+        }
+        return seen
+    }
+
     /// A barrier: sends `ping,<token>` and returns every line that came before `pong,<token>`.
     /// Since replies come in command order, an empty result proves nothing else was sent.
     func sync() throws -> [String] {
