@@ -152,6 +152,22 @@ import Glibc
         #expect(try client.sync() == [])
     }
 
+    /// A `/stats` listener says nothing, so `--idle-timeout` does not apply to it: its events
+    /// (one a second) go on past the timeout, while a silent chat client is closed by it.
+    @Test func theStatsStreamOutlivesTheIdleTimeout() throws {
+        let server = try ServerProcess.start(["--idle-timeout", "1"])
+        let stream = try server.connect()
+        try stream.send("GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        #expect(try stream.readLine() == "HTTP/1.1 200 OK\r")
+        let silent = try server.connect()
+        #expect(try silent.readToEOF() == ["bye,idle-timeout"])
+        // The silent client's close took the idle timeout; three more events take three seconds.
+        var events = 0
+        while events < 3 {
+            if try stream.readLine().hasPrefix("data: ") { events += 1 }
+        }
+    }
+
     @Test func badHTTPHeadsAreAnsweredWithTheirStatusAndClosed() throws {
         let server = try ServerProcess.start(["--max-line", "64", "--registration-timeout", "1"])
         func status(_ request: String) throws -> String {
