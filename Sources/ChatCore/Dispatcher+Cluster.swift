@@ -154,7 +154,7 @@ extension Dispatcher {
                 error = registry.withLines(of: .error(.unavailable, detail: nil), in: session.format) { Array($0) }
             }
             for bytes in session.heldReplies!.fill(ticket, with: error) {
-                bytes.withUnsafeBytes { session.send($0) }
+                bytes.withUnsafeBytes { registry.send($0, to: session) }
             }
             guard session.heldReplies!.isEmpty else { return }
             session.heldReplies = nil

@@ -12,7 +12,7 @@ public final class Registry {
     private var noticeGeneration: UInt64 = 0
     /// Lines (or batches of lines) handed to recipients since start, for throughput figures.
     /// Unchecked: bumped once per fan-out, never accessed reentrantly.
-    @exclusivity(unchecked) public private(set) var deliveries: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var deliveries: UInt64 = 0
 
     /// The formats sessions' lines are written in, by ``FormatID``; the first is protocol v1.
     public let formats: [any EventFormat]
@@ -28,6 +28,18 @@ public final class Registry {
     /// For each format, the fan-out whose event `scratch` holds.
     @exclusivity(unchecked) private var scratchGeneration: [UInt64]
     private var formatGeneration: UInt64 = 0
+
+    // The pass batch: Registry+PassBatch.swift.
+    /// Called when a loop pass's first batch opens: the transport then calls ``endPass()``
+    /// once the pass's callbacks are done. Nil (the default): room fan-outs are written to
+    /// each member at once, line by line.
+    public var onPassBatchOpened: (() -> Void)?
+    /// The room whose fan-outs `batchLines` gathers; nil when no batch is open.
+    var batchRoom: Room?
+    /// The open batch's lines, in protocol v1. Unchecked like the buffers above.
+    @exclusivity(unchecked) var batchLines = LineBuilder(capacity: Registry.passBatchLimit)
+    /// `onPassBatchOpened` has been called, and ``endPass()`` has not come since.
+    var passEndDue = false
 
     /// - Parameter otherFormats: the formats after protocol v1, ``FormatID`` 1 onwards.
     public init(historyLimit: Int, otherFormats: [any EventFormat] = []) {
@@ -89,11 +101,13 @@ public final class Registry {
             rooms[key] = room
         }
         room.add(session)
+        if room === batchRoom { session.batchCursor = batchLines.count }  // nothing said before it joined
         return room
     }
 
     /// Removes the session from the room; the room goes, with its history, when it empties.
     func leave(_ room: Room, session: Session, membershipIndex: Int) {
+        if room === batchRoom { leaveBatch(session) }
         room.remove(session, membershipIndex: membershipIndex)
         if room.members.isEmpty { rooms[room.name.folded] = nil }
     }
@@ -116,12 +130,22 @@ public final class Registry {
         withLines(of: event, in: session.format) { lines in
             guard !lines.isEmpty else { return }
             deliveries &+= 1
-            session.send(lines)
+            send(lines, to: session)
         }
     }
 
-    /// Sends an event to every member of `room` but `sender`, formatted once per format.
+    /// Sends bytes already in the session's format, after the lines of the open pass batch
+    /// that it is still due.
+    public func send(_ lines: UnsafeRawBufferPointer, to session: Session) {
+        if let batchRoom, session.memberships.contains(where: { $0.room === batchRoom }) { catchUp(session) }
+        session.send(lines)
+    }
+
+    /// Sends an event to every member of `room` but `sender`, formatted once per format:
+    /// gathered in the pass batch where the transport batches and every member reads v1.
     public func broadcast(_ event: ChatEvent, in room: Room, except sender: Session?) {
+        if room.otherFormatMembers == 0 && onPassBatchOpened != nil { return gather(event, in: room, except: sender) }
+        settlePassBatch()
         v1Line.reset()
         V1Format.write(event, into: &v1Line)
         // The room holds every member for the whole loop, so each is borrowed, as an
@@ -149,6 +173,7 @@ public final class Registry {
 
     /// Sends an event once to every other member of every room `session` is in.
     public func broadcastToRoomMates(of session: Session, _ event: ChatEvent) {
+        settlePassBatch()
         v1Line.reset()
         V1Format.write(event, into: &v1Line)
         noticeGeneration &+= 1
@@ -168,6 +193,7 @@ public final class Registry {
     /// Sends an event once to every member of any of `rooms` but `sender`: a notice from
     /// the cluster about a user this node may not hold.
     public func broadcast(_ event: ChatEvent, toMembersOf rooms: [Room], except sender: Session?) {
+        settlePassBatch()
         v1Line.reset()
         V1Format.write(event, into: &v1Line)
         noticeGeneration &+= 1

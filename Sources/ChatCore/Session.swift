@@ -35,6 +35,10 @@ open class Session {
     var continuations: [() -> Void] = []
     /// A `quit` waits in the backlog until the held replies have gone out.
     var quitWaitsForReplies = false
+    /// How far into the registry's open pass batch this session's output has come: the
+    /// batch's bytes before it are written to it or are its own. Zero unless the session is
+    /// a member of the batch's room. Last, beside what a transport's fan-out reads next.
+    var batchCursor = 0
 
     public init(format: FormatID = .v1) {
         self.format = format

@@ -88,7 +88,6 @@ public final class ChatServer {
         let loop: EventLoop
         do { loop = try EventLoop() } catch { throw .libevent(error) }
         self.loop = loop
-        pendingWrites = PendingWrites(loop: loop)
         guard let room = ChatName(configuration.dialectRoom) else { throw .badDialectRoom(configuration.dialectRoom) }
         // Each loop's cached time is its own reading of a coarse clock: a room's history, said
         // on several loops, is stamped from the one clock they share.
@@ -99,6 +98,7 @@ public final class ChatServer {
         dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history,
                                                    otherFormats: dialects.formats + [WebSocketFormat()]),
                                 maxLine: configuration.maxLine, limits: configuration.limits, clock: clock)
+        pendingWrites = PendingWrites(loop: loop, registry: dispatcher.registry)
         let clusterConfiguration = configuration.cluster
             ?? siblings?.hub.map { ClusterConfiguration.loops($0, historyLimit: configuration.history, maxRooms: configuration.limits.maxRooms) }
         if let clusterConfiguration {

@@ -1,7 +1,8 @@
+import ChatCore
 import LibeventKit
 
 /// The connections given output during this loop pass, each written with one `writev` once
-/// the pass's callbacks are done.
+/// the pass's callbacks are done, after the registry's pass batch has been written to them.
 ///
 /// A write event (a bufferevent's too) writes in its callback, which runs in the next pass:
 /// one pass of latency, and an `epoll_ctl` to add the event and another to delete it, for
@@ -14,18 +15,32 @@ final class PendingWrites {
     private var due: [Connection] = []
     private var flushing: [Connection] = []
     private var timer: EventTimer?
+    /// The end of the pass is on the loop's queue.
+    private var armed = false
+    private unowned let registry: Registry
 
-    init(loop: EventLoop) {
+    init(loop: EventLoop, registry: Registry) {
+        self.registry = registry
         timer = EventTimer(loop: loop) { [unowned self] in self.flush() }
+        registry.onPassBatchOpened = { [unowned self] in self.arm() }
     }
 
     /// Writes `connection`'s output at the end of this pass. Called once per connection per pass.
     func add(_ connection: Connection) {
-        if due.isEmpty { timer?.fireInThisPass() }
+        arm()
         due.append(connection)
     }
 
+    private func arm() {
+        guard !armed else { return }
+        armed = true
+        timer?.fireInThisPass()
+    }
+
     private func flush() {
+        // What the batch writes to connections joins this flush rather than arming another.
+        registry.endPass()
+        armed = false
         swap(&due, &flushing)
         for connection in flushing { connection.writeQueuedOutput() }
         flushing.removeAll(keepingCapacity: true)
