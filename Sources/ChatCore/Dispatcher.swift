@@ -14,13 +14,14 @@ public final class Dispatcher {
     let clock: () -> Int64
     let monotonicClock: () -> Double
     /// Non-blank lines handled since start, errors included.
-    public private(set) var commands: UInt64 = 0
+    /// Unchecked for exclusivity, like the session fields every line reads (see ``Session``).
+    @exclusivity(unchecked) public private(set) var commands: UInt64 = 0
     /// Error replies since start, by code.
     public internal(set) var errors: [ErrorCode: UInt64] = [:]
     /// The limit as decimal digits: the detail of `line-too-long`.
     private let lineTooLongDetail: [UInt8]
     /// Set when the command being handled was answered with an error.
-    var failed = false
+    @exclusivity(unchecked) var failed = false
     /// The other nodes, on a node of a cluster; nil on a single server, where the registry
     /// answers every command at once.
     public var cluster: (any ChatCluster)?

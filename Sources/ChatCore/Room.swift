@@ -1,11 +1,15 @@
 /// A room: its members in join order (modulo swap-removal) and its bounded history.
+///
+/// Both are read or changed on every line said in the room, and only by the registry's
+/// own methods, which never reach one while changing it: they are unchecked for
+/// exclusivity, like a session's fields (see ``Session``).
 public final class Room {
     /// The room's name as its creator wrote it.
     public let name: ChatName
     /// Every session in the room.
-    public internal(set) var members: [Session] = []
+    @exclusivity(unchecked) public internal(set) var members: [Session] = []
     /// The last messages said in the room, oldest first.
-    public internal(set) var history: History
+    @exclusivity(unchecked) public internal(set) var history: History
     /// Members whose format is not protocol v1: while there are none, a fan-out
     /// sends the same v1 bytes to every member without looking at formats.
     public private(set) var otherFormatMembers = 0
