@@ -124,11 +124,11 @@ extension ClusterNode: ChatCluster {
     public func say(in room: ChatName, from sender: ChatName, millis: Int64, text: UnsafeRawBufferPointer) -> Bool {
         guard isAvailable, queuedBytes < configuration.maxQueuedBytes else { return false }
         // The sender's chats of this pass go first: room messages are sent before chats.
-        if chatBatch.senders.contains(sender.folded) { flushPass() }
-        let folded = room.folded
-        let before = sayBatches[folded]?.body.count ?? 0
-        sayBatches[folded, default: SayBatch()].append(millis: millis, from: sender, text: text)
-        queuedBytes += (sayBatches[folded]?.body.count ?? 0) - before
+        let folded = room.folded, senderFolded = sender.folded
+        if chatBatch.senders.contains(senderFolded) { flushPass() }
+        // So are its room messages of this pass in a batch that goes out after this room's.
+        if !sayBatches.accepts(from: senderFolded, in: folded) { flushSays() }
+        queuedBytes += sayBatches.append(in: folded, millis: millis, from: sender, folded: senderFolded, text: text)
         flushTimer.fireInThisPass()
         return true
     }
@@ -159,8 +159,8 @@ extension ClusterNode: ChatCluster {
     /// Sends this pass's room messages, one script call per room.
     func flushSays() {
         guard !sayBatches.isEmpty else { return }
-        let batches = sayBatches
-        sayBatches.removeAll(keepingCapacity: true)
+        let batches = sayBatches.batches
+        sayBatches.removeAll()
         queuedBytes = 0
         for (folded, batch) in batches {
             var command = RedisCommand()
@@ -200,7 +200,7 @@ extension ClusterNode: ChatCluster {
 
     /// The link went with messages not yet sent: they are lost, and counted.
     func abandonBatches() {
-        for batch in sayBatches.values { figures.lost &+= UInt64(batch.count) }
+        for (_, batch) in sayBatches.batches { figures.lost &+= UInt64(batch.count) }
         sayBatches.removeAll()
         queuedBytes = 0
     }

@@ -40,8 +40,8 @@ public final class ClusterNode {
     var known = false
     /// The rooms this node subscribes to, by folded name.
     var rooms: [ChatName: RoomLink] = [:]
-    /// Room messages gathered during this loop pass, by folded room, sent at its end.
-    var sayBatches: [ChatName: SayBatch] = [:]
+    /// Room messages gathered during this loop pass, sent at its end.
+    var sayBatches = SayBatches()
     /// Direct messages gathered during this loop pass, sent at its end.
     var chatBatch = ChatBatch()
     var queuedBytes = 0

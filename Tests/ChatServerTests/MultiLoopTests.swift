@@ -106,6 +106,21 @@ import Glibc
         }
     }
 
+    /// A sender's messages in two rooms, said alternately in one pass, reach a member of both
+    /// in the order said: the hub gets the pass's rooms in the order their messages came.
+    @Test(arguments: [2, 4])
+    func aSendersMessagesInTwoRoomsReachAMemberOfBothInTheOrderSaid(loops: Int) throws {
+        let server = try ServerProcess.start(["--loops", "\(loops)"])
+        let clients = try server.registered((0..<8).map { "user\($0)" })
+        for room in ["east", "west"] { try server.join(room, clients) }
+        let count = 400
+        try clients[0].send((1...count).map { "say,\($0 % 2 == 0 ? "east" : "west"),\($0)\n" }.joined())
+        for listener in clients.dropFirst() {
+            let numbers = try listener.readLines(count).map { Int($0.split(separator: ",").last ?? "") ?? 0 }
+            #expect(numbers == Array(1...count), "\(listener.name) got them out of order")
+        }
+    }
+
     /// Members of one room on every loop: each hears only its own `bye,shutdown`, not the
     /// others leaving as their loops close (the loops stop together, so that is not news).
     @Test func sigtermDrainsEveryLoopAndExitsZero() throws {
