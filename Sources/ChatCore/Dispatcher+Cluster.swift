@@ -90,7 +90,11 @@ extension Dispatcher {
             case .tooLong: rejectLongLine(from: session)
             }
         }
-        if !session.isAwaiting && !session.isClosed { session.resumeReading() }
+        // An answer given inside the request (a node that cannot queue the command answers
+        // `unavailable` at once) comes while the transport is still reading this session's
+        // lines: it reads on by itself, and asked to read again it would nest its reader.
+        guard !session.isAwaiting, !session.isClosed, handling !== session else { return }
+        session.resumeReading()
     }
 
     /// False, after answering `unavailable`, when the node cannot reach the cluster.

@@ -22,6 +22,9 @@ public final class Dispatcher {
     private let lineTooLongDetail: [UInt8]
     /// Set when the command being handled was answered with an error.
     @exclusivity(unchecked) var failed = false
+    /// The session whose line is being handled now, if any. Unowned and unchecked: it is
+    /// set only while ``handle(line:from:)`` runs, whose caller holds the session.
+    @exclusivity(unchecked) private(set) unowned(unsafe) var handling: Session?
     /// The other nodes, on a node of a cluster; nil on a single server, where the registry
     /// answers every command at once.
     public var cluster: (any ChatCluster)?
@@ -57,7 +60,10 @@ public final class Dispatcher {
         let verbBytes = LineBytes.trimmed(head)
         if arguments == nil && verbBytes.isEmpty { return false }  // blank line: takes no token
         failed = false
+        let outer = handling
+        handling = session
         run(verbBytes: verbBytes, arguments: arguments, line: line, from: session)
+        handling = outer
         return !failed
     }
 

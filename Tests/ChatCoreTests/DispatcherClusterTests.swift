@@ -22,45 +22,53 @@ final class ScriptedCluster: ChatCluster {
 
     var waiting: Int { pending.count }
 
+    /// Set: every request gets this answer inside the call that asks it, as a node answers
+    /// `unavailable` when it cannot even queue the command.
+    var answersAtOnce: ClusterReplyKind?
+
+    private func ask(_ handler: @escaping (ClusterReplyKind) -> Void) {
+        if let answersAtOnce { handler(answersAtOnce) } else { pending.append(handler) }
+    }
+
     func claim(_ name: ChatName, for session: Session, then done: @escaping (ClusterReply) -> Void) {
         requests.append("claim \(name)")
-        pending.append { done(Self.reply($0)) }
+        ask { done(Self.reply($0)) }
     }
 
     func rename(_ session: Session, from old: ChatName, to new: ChatName, then done: @escaping (ClusterReply) -> Void) {
         requests.append("rename \(old) \(new)")
-        pending.append { done(Self.reply($0)) }
+        ask { done(Self.reply($0)) }
     }
 
     func userNames(then done: @escaping ([ChatName]?) -> Void) {
         requests.append("users")
-        pending.append { kind in
+        ask { kind in
             if case .names(let names) = kind { done(names.compactMap { ChatName($0) }) } else { done(nil) }
         }
     }
 
     func roomNames(then done: @escaping ([ChatName]?) -> Void) {
         requests.append("rooms")
-        pending.append { kind in
+        ask { kind in
             if case .names(let names) = kind { done(names.compactMap { ChatName($0) }) } else { done(nil) }
         }
     }
 
     func members(of room: ChatName, then done: @escaping (ClusterMembers) -> Void) {
         requests.append("who \(room)")
-        pending.append { kind in
+        ask { kind in
             if case .names(let names) = kind { done(.members(room: room, names: names.compactMap { ChatName($0) })) } else { done(.noSuchRoom) }
         }
     }
 
     func chat(from sender: ChatName, to name: ChatName, text: UnsafeRawBufferPointer?, then done: @escaping (ClusterReply) -> Void) {
         requests.append("chat \(sender) \(name) \(text.map { String(decoding: $0, as: UTF8.self) } ?? "-")")
-        pending.append { done(Self.reply($0)) }
+        ask { done(Self.reply($0)) }
     }
 
     func join(_ session: Session, as name: ChatName, room: ChatName, then done: @escaping (ClusterJoin) -> Void) {
         requests.append("join \(name) \(room)")
-        pending.append { kind in
+        ask { kind in
             if case .joined(let members) = kind {
                 done(.joined(room: room, members: members, history: [History.Entry(millis: 5, from: ChatName("Old")!, text: Array("before".utf8))],
                              recent: [History.Entry(millis: 6, from: ChatName("Zed")!, text: Array("meanwhile".utf8))]))
@@ -80,7 +88,7 @@ final class ScriptedCluster: ChatCluster {
 
     func leave(_ name: ChatName, room: ChatName, localRoom: Room?, then done: @escaping () -> Void) {
         requests.append("leave \(name) \(room)")
-        pending.append { _ in done() }
+        ask { _ in done() }
     }
 
     func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool, emptied rooms: [ChatName]) {
@@ -115,6 +123,25 @@ final class ScriptedCluster: ChatCluster {
         cluster.answer(.names(["Ann", "Bob"]))
         #expect(ann.take() == ["list,Ann,Bob"])
         #expect(ann.session.resumeCount == 1, "the transport reads again once nothing waits")
+    }
+
+    /// The transport is reading this very line: asked to read again from inside it, it would
+    /// run its line reader within itself (a crash, at Redis's pending-command limit).
+    @Test func anAnswerGivenInsideTheRequestDoesNotAskTheTransportToReadAgain() {
+        let ann = harness.connect()
+        cluster.answersAtOnce = .done
+        ann.send("register,Ann")
+        #expect(ann.take() == ["ack,Ann"])
+        cluster.answersAtOnce = .unavailable
+        ann.send("join,lobby")
+        ann.send("ping,after")
+        #expect(ann.take() == ["error,unavailable", "pong,after"])
+        #expect(ann.session.resumeCount == 0, "the transport never stopped reading")
+        cluster.answersAtOnce = nil
+        ann.send("rooms")
+        cluster.answer(.names([]))
+        #expect(ann.take() == ["rooms"])
+        #expect(ann.session.resumeCount == 1, "an answer that comes later does ask")
     }
 
     @Test func aClaimRefusedIsNameTakenAsSpelledAndAnUnavailableClusterSaysSo() {
