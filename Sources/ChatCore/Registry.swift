@@ -1,9 +1,11 @@
 /// Users by case-folded name and rooms by case-folded name, with their members.
 ///
 /// One registry belongs to one event loop and is touched only on its thread, so
-/// it takes no locks. All delivery goes through the `deliver`/`broadcast` methods
-/// below, which take typed events and write each in the recipient's format: the
-/// narrow interface a registry shared across loops or nodes would replace.
+/// it takes no locks. All delivery goes through the `deliver`/`broadcast`/`send(_:to:)`
+/// methods below, which take typed events and write each in the recipient's format: the
+/// narrow interface a registry shared across loops or nodes would replace. A room's
+/// fan-outs of one loop pass may wait in the pass batch (`Registry+PassBatch.swift`)
+/// until the transport calls ``endPass()``.
 public final class Registry {
     /// How many messages each room keeps.
     public let historyLimit: Int
