@@ -121,6 +121,22 @@ import Testing
         }
     }
 
+    /// A sender's messages in two rooms, said alternately in one pass, reach a member of both
+    /// on its own node and on another in the order said: each pass's rooms go to Redis in
+    /// the order their messages came.
+    @Test func aSendersMessagesInTwoRoomsReachAMemberOfBothOnEveryNodeInTheOrderSaid() throws {
+        let cluster = try ClusterProcess(nodes: 2)
+        let sender = try cluster.user("Sender", on: 0)
+        let near = try cluster.user("Near", on: 0), far = try cluster.user("Far", on: 1)
+        for room in ["east", "west"] { try ClusterTests.join(room, [sender, near, far]) }
+        let count = 400
+        try sender.send((1...count).map { "say,\($0 % 2 == 0 ? "east" : "west"),\($0)\n" }.joined())
+        for listener in [near, far] {
+            let numbers = try listener.readLines(count).map { Int($0.split(separator: ",").last ?? "") ?? 0 }
+            #expect(numbers == Array(1...count), "\(listener.name) got them out of order")
+        }
+    }
+
     @Test func pipelinedCommandsAreAnsweredInOrderWhileSomeWaitForRedis() throws {
         let cluster = try ClusterProcess(nodes: 2)
         let bob = try cluster.user("Bob", on: 1)
