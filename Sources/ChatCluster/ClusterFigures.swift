@@ -6,7 +6,8 @@ public struct ClusterFigures: Sendable {
     public var received: UInt64 = 0
     /// Times a room's messages were fetched from its log after a gap or a lost connection.
     public var catchUps: UInt64 = 0
-    /// Room messages Redis no longer had when a catch-up asked (beyond the catch-up window).
+    /// Room messages Redis no longer had when a catch-up asked (beyond the catch-up window),
+    /// or that a joiner's answer lacked beyond what the node kept while the join was in flight.
     public var missed: UInt64 = 0
     /// Room messages queued for Redis and not accepted: the connection went first.
     public var lost: UInt64 = 0

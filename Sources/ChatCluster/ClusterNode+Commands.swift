@@ -110,6 +110,12 @@ extension ClusterNode: ChatCluster {
                 link.parked.append((seq, { admit([]) }))
             } else {
                 if link.seq == nil { link.seq = seq }
+                let missed = link.recentShortfall(after: seq)
+                if missed > 0 {
+                    figures.missed &+= UInt64(missed)
+                    logger.warning("a joiner missed room messages said while its join was in flight",
+                                   metadata: ["room": "\(room)", "missed": "\(missed)", "kept": "\(link.recentLimit)"])
+                }
                 admit(link.recentEntries(after: seq))
             }
             if link.joinsInFlight == 0 { link.forgetRecent() }
@@ -210,7 +216,8 @@ extension ClusterNode: ChatCluster {
     /// The room's link, subscribing when it is new.
     func link(for folded: ChatName) -> RoomLink {
         if let link = rooms[folded] { return link }
-        let link = RoomLink(folded: folded, channel: roomChannelPrefix + folded.withBytes { Array($0) })
+        let link = RoomLink(folded: folded, channel: roomChannelPrefix + folded.withBytes { Array($0) },
+                            recentLimit: configuration.catchUpWindow)
         rooms[folded] = link
         subscriber.subscribe(link.channel)
         return link

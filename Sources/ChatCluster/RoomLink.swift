@@ -16,7 +16,10 @@ final class RoomLink {
     /// The last messages taken while a join was in flight, for a joiner whose answer came
     /// after some of them: their sequence numbers run up to ``seq``. Empty when no join is in
     /// flight (``keepIfJoining(millis:from:text:)``).
-    private(set) var recent = History(limit: RoomLink.recentLimit)
+    private(set) var recent: History
+    /// The most messages kept for joiners: as many as the room's log in Redis keeps (the
+    /// catch-up window), for a joiner can be given nothing older than that anyway.
+    let recentLimit: Int
     /// A catch-up from the room's log is in flight: messages that come meanwhile wait in `held`.
     var catchingUp = false
     var held: [[UInt8]] = []
@@ -24,11 +27,14 @@ final class RoomLink {
     /// each joins the local room when it does, so it sees every later message once.
     var parked: [(seq: Int64, admit: () -> Void)] = []
 
+    /// The fewest messages kept for joiners, whatever the catch-up window.
     static let recentLimit = 256
 
-    init(folded: ChatName, channel: [UInt8]) {
+    init(folded: ChatName, channel: [UInt8], recentLimit: Int = RoomLink.recentLimit) {
         self.folded = folded
         self.channel = channel
+        self.recentLimit = max(Self.recentLimit, recentLimit)
+        recent = History(limit: self.recentLimit)
     }
 
     /// Message ``seq`` was taken: kept while a join is in flight. A join's answer holds the
@@ -46,7 +52,7 @@ final class RoomLink {
 
     /// Drops the recent messages and their storage: a gap in the stream, or no join left in flight.
     func forgetRecent() {
-        if recent.count > 0 { recent = History(limit: Self.recentLimit) }
+        if recent.count > 0 { recent = History(limit: recentLimit) }
     }
 
     /// The recent messages after sequence number `after`, oldest first.
@@ -54,6 +60,13 @@ final class RoomLink {
         guard let seq, seq > after else { return [] }
         let wanted = Int(min(Int64(recent.count), seq - after))
         return (recent.count - wanted..<recent.count).map { recent[$0] }
+    }
+
+    /// How many of the messages after sequence number `after` are no longer kept: more than
+    /// ``recentLimit`` came while the join was in flight.
+    func recentShortfall(after: Int64) -> Int {
+        guard let seq, seq > after else { return 0 }
+        return Int(max(0, seq - after - Int64(recent.count)))
     }
 }
 

@@ -50,6 +50,20 @@ import Testing
         #expect(link.recent.count == 0)
     }
 
+    /// A link keeps as many as the catch-up window (never fewer than the minimum), and says
+    /// how many of a range it no longer has.
+    @Test func theKeptMessagesFollowTheCatchUpWindowAndAShortfallIsCounted() {
+        let window = RoomLink.recentLimit + 100
+        let link = RoomLink(folded: ChatName("room")!, channel: [], recentLimit: window)
+        link.joinsInFlight = 1
+        take(1...Int64(window + 7), on: link)
+        #expect(link.recent.count == window)
+        #expect(link.recentShortfall(after: 0) == 7)
+        #expect(link.recentShortfall(after: 7) == 0)
+        #expect(texts(link.recentEntries(after: 0)).first == "m8")
+        #expect(RoomLink(folded: ChatName("room")!, channel: [], recentLimit: 10).recentLimit == RoomLink.recentLimit)
+    }
+
     /// At most ``RoomLink/recentLimit`` are kept, the latest.
     @Test func theKeptMessagesAreBounded() {
         let link = RoomLink(folded: ChatName("room")!, channel: [])
