@@ -28,12 +28,12 @@ final class RoomLink {
     var parked: [(seq: Int64, admit: () -> Void)] = []
 
     /// The fewest messages kept for joiners, whatever the catch-up window.
-    static let recentLimit = 256
+    static let minimumRecentLimit = 256
 
-    init(folded: ChatName, channel: [UInt8], recentLimit: Int = RoomLink.recentLimit) {
+    init(folded: ChatName, channel: [UInt8], recentLimit: Int = RoomLink.minimumRecentLimit) {
         self.folded = folded
         self.channel = channel
-        self.recentLimit = max(Self.recentLimit, recentLimit)
+        self.recentLimit = max(Self.minimumRecentLimit, recentLimit)
         recent = History(limit: self.recentLimit)
     }
 

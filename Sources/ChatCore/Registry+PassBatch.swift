@@ -27,7 +27,6 @@ extension Registry {
     /// The pass's callbacks are done: every member of the batch's room is written what it
     /// is due, before the transport writes its sockets.
     public func endPass() {
-        passEndDue = false
         settlePassBatch()
     }
 
@@ -36,10 +35,7 @@ extension Registry {
         if room !== batchRoom {
             settlePassBatch()
             batchRoom = room
-            if !passEndDue {
-                passEndDue = true
-                onPassBatchOpened?()
-            }
+            onPassBatchOpened?()
         }
         // A sender outside the room (a notice about a user of another node) skips nothing.
         let skipped = sender.flatMap { sender in sender.memberships.contains { $0.room === room } ? sender : nil }

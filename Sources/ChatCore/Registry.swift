@@ -32,16 +32,14 @@ public final class Registry {
     private var formatGeneration: UInt64 = 0
 
     // The pass batch: Registry+PassBatch.swift.
-    /// Called when a loop pass's first batch opens: the transport then calls ``endPass()``
-    /// once the pass's callbacks are done. Nil (the default): room fan-outs are written to
-    /// each member at once, line by line.
+    /// Called whenever a batch opens (more than once in a pass where rooms take turns): the
+    /// transport then calls ``endPass()`` once the pass's callbacks are done. Nil (the
+    /// default): room fan-outs are written to each member at once, line by line.
     public var onPassBatchOpened: (() -> Void)?
     /// The room whose fan-outs `batchLines` gathers; nil when no batch is open.
     var batchRoom: Room?
     /// The open batch's lines, in protocol v1. Unchecked like the buffers above.
     @exclusivity(unchecked) var batchLines = LineBuilder(capacity: Registry.passBatchLimit)
-    /// `onPassBatchOpened` has been called, and ``endPass()`` has not come since.
-    var passEndDue = false
 
     /// - Parameter otherFormats: the formats after protocol v1, ``FormatID`` 1 onwards.
     public init(historyLimit: Int, otherFormats: [any EventFormat] = []) {

@@ -15,7 +15,8 @@ final class PendingWrites {
     private var due: [Connection] = []
     private var flushing: [Connection] = []
     private var timer: EventTimer?
-    /// The end of the pass is on the loop's queue.
+    /// The end of the pass is on the loop's queue: however many connections are added and
+    /// batches opened, the pass ends once.
     private var armed = false
     private unowned let registry: Registry
 

@@ -53,7 +53,7 @@ import Testing
     /// A link keeps as many as the catch-up window (never fewer than the minimum), and says
     /// how many of a range it no longer has.
     @Test func theKeptMessagesFollowTheCatchUpWindowAndAShortfallIsCounted() {
-        let window = RoomLink.recentLimit + 100
+        let window = RoomLink.minimumRecentLimit + 100
         let link = RoomLink(folded: ChatName("room")!, channel: [], recentLimit: window)
         link.joinsInFlight = 1
         take(1...Int64(window + 7), on: link)
@@ -61,15 +61,15 @@ import Testing
         #expect(link.recentShortfall(after: 0) == 7)
         #expect(link.recentShortfall(after: 7) == 0)
         #expect(texts(link.recentEntries(after: 0)).first == "m8")
-        #expect(RoomLink(folded: ChatName("room")!, channel: [], recentLimit: 10).recentLimit == RoomLink.recentLimit)
+        #expect(RoomLink(folded: ChatName("room")!, channel: [], recentLimit: 10).recentLimit == RoomLink.minimumRecentLimit)
     }
 
-    /// At most ``RoomLink/recentLimit`` are kept, the latest.
+    /// At most ``RoomLink/minimumRecentLimit`` are kept, the latest.
     @Test func theKeptMessagesAreBounded() {
         let link = RoomLink(folded: ChatName("room")!, channel: [])
         link.joinsInFlight = 1
-        take(1...Int64(RoomLink.recentLimit + 44), on: link)
-        #expect(link.recent.count == RoomLink.recentLimit)
+        take(1...Int64(RoomLink.minimumRecentLimit + 44), on: link)
+        #expect(link.recent.count == RoomLink.minimumRecentLimit)
         #expect(texts(link.recentEntries(after: 0)).first == "m45")
     }
 }
