@@ -24,12 +24,17 @@ public struct LoadConfiguration: Sendable {
     public var listFriends = false
     /// Seeds friend choice and message targets, so runs repeat.
     public var seed: UInt64 = 1
-    /// Messages a user may have sent that the server has not yet confirmed (by `pong`).
+    /// Messages a user may have sent that the server has not yet confirmed (by `pong`), and
+    /// messages' worth of its deliveries that may not yet have reached their receivers
+    /// (``LoadGenerator/mayPost(_:)``).
     public var window = 64
     /// Seconds to wait for every user to connect and register before sending anyway.
     public var setupTimeout = 30.0
-    /// Seconds to wait after sending stops for the last deliveries.
-    public var drainTimeout = 5.0
+    /// After sending stops, the drain waits while deliveries still arrive: it ends once all
+    /// have, or once none has for `drainIdle` seconds (what is missing then is lost), or at
+    /// `drainTimeout` seconds, a safety net for a server that trickles forever.
+    public var drainIdle = 1.0
+    public var drainTimeout = 60.0
     /// Local 127.0.0.x addresses to connect from (loopback targets only, shared by them); 0 picks enough for `users`.
     public var sourceAddresses = 0
     /// Quit-and-reconnect cycles per second while the others send. With a churn rate, every

@@ -43,6 +43,10 @@ final class LoadCoordinator {
     private var abortReason: String?
     private var setupEndMicros: UInt64?
     private var sendStartMicros: UInt64 = 0
+    /// The drain: every thread's deliveries when last seen to grow, and when; when it ended.
+    private var drainDelivered: UInt64 = 0
+    private var drainProgressMicros: UInt64 = 0
+    private var drainEndMicros: UInt64 = 0
     /// Every thread has finished: the loop is stopping.
     private var loopStopped = false
 
@@ -67,7 +71,7 @@ final class LoadCoordinator {
             throw .tls("cannot load OpenSSL's libcrypto for the WebSocket handshake: \(String(cString: failure))")
         }
         plan = LoadPlan(configuration: configuration)
-        board = ThreadBoard(count: count, targets: endpoints.count)
+        board = ThreadBoard(count: count, targets: endpoints.count, users: configuration.users)
         progress = ProgressMeter(logger: logger, interval: configuration.progressInterval)
     }
 
@@ -144,16 +148,23 @@ final class LoadCoordinator {
                 startSending(now: now, setupEnd: now, readyUsers: state.readyUsers)
             }
         case .sending:
-            if draining { phase = .draining }
+            if draining {
+                phase = .draining
+                drainProgressMicros = now
+            }
         case .draining, .done:
             break
         }
-        if phase == .draining && draining
-            && figures.map(\.delivered).reduce(0, +) >= figures.map(\.expected).reduce(0, +) {
+        if phase == .draining && draining { drainIfDone(figures, now: now) }
+        // A thread that has finished (its drain reached --drain-timeout) ends the run for all.
+        if finishedThreads > 0 {
+            if phase == .draining {
+                let missing = figures.map(\.expected).reduce(0, +) - min(figures.map(\.expected).reduce(0, +), figures.map(\.delivered).reduce(0, +))
+                logger.warning("drain ended at --drain-timeout with deliveries still arriving",
+                               metadata: ["missing": "\(missing)", "drain_timeout_s": "\(configuration.drainTimeout)"])
+            }
             finishAll()
         }
-        // A thread that has finished (its drain timed out) ends the run for all.
-        if finishedThreads > 0 { finishAll() }
         guard phase != .done else { return }
         checkForStops(figures)
         if phase != .done { progressIfDue(now: now, state: state) }
@@ -201,8 +212,25 @@ final class LoadCoordinator {
         }
     }
 
+    /// Ends the drain as one thread does (``LoadGenerator``), from every thread's figures: once
+    /// every delivery any thread expects has arrived, or none has for `--drain-idle` seconds.
+    /// (Each thread stops at `--drain-timeout` by itself, which ends the run for all.)
+    private func drainIfDone(_ figures: [ThreadFigures], now: UInt64) {
+        let delivered = figures.map(\.delivered).reduce(0, +), expected = figures.map(\.expected).reduce(0, +)
+        if delivered >= expected { return finishAll() }
+        if delivered != drainDelivered {
+            drainDelivered = delivered
+            drainProgressMicros = now
+        } else if Double(now - drainProgressMicros) / 1e6 >= configuration.drainIdle {
+            logger.warning("drain ended: no delivery for --drain-idle seconds",
+                           metadata: ["missing": "\(expected - delivered)", "drain_idle_s": "\(configuration.drainIdle)"])
+            finishAll()
+        }
+    }
+
     private func finishAll() {
         guard phase != .done else { return }
+        if phase == .draining { drainEndMicros = MonotonicClock.micros() }
         phase = .done
         board.direct { $0.finish = true }
     }
@@ -292,7 +320,8 @@ final class LoadCoordinator {
         report.abortReason = abortReason
         report.threads = count
         report.time(start: startMicros, setupEnd: setupEndMicros ?? sendEndMicros, sendStart: sendStartMicros,
-                    sendEnd: sendEndMicros, startCPUSeconds: startCPUSeconds)
+                    sendEnd: sendEndMicros, drainEnd: drainEndMicros > 0 ? drainEndMicros : results.map(\.drainEndMicros).max() ?? 0,
+                    startCPUSeconds: startCPUSeconds)
         return report
     }
 }

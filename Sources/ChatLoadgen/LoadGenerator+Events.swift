@@ -69,10 +69,17 @@ extension LoadGenerator {
         }
     }
 
-    /// One message arrived for the first time; `now` is when its batch was read.
-    func delivered(sentMicros: UInt64, now: UInt64) {
+    /// One message from `sender` arrived for the first time; `now` is when its batch was read.
+    func delivered(from sender: Int, sentMicros: UInt64, now: UInt64) {
         statistics.delivered += 1
         statistics.recordLatency(now > sentMicros ? now - sentMicros : 0)
+        deliveryBatch.record(sender: sender)
+    }
+
+    /// At the end of a read: the deliveries it brought go into this thread's row of the
+    /// ledger, where their senders' windows see them.
+    func publishDeliveries() {
+        deliveryBatch.publish(to: ledger)
     }
 
     func serverError(_ code: String) {

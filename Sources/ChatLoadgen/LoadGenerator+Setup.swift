@@ -44,7 +44,7 @@ extension LoadGenerator {
         report.stuckDropped = stuckDropped
         report.abortReason = abortReason
         report.time(start: startMicros, setupEnd: setupEndMicros ?? sendEndMicros, sendStart: sendStartMicros,
-                    sendEnd: sendEndMicros, startCPUSeconds: startCPUSeconds)
+                    sendEnd: sendEndMicros, drainEnd: drainEndMicros, startCPUSeconds: startCPUSeconds)
         return report
     }
 }

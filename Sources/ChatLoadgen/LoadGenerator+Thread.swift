@@ -88,6 +88,7 @@ extension LoadGenerator {
         result.churned = churned
         result.stuckDropped = stuckDropped
         result.sendEndMicros = sendEndMicros
+        result.drainEndMicros = drainEndMicros
         return result
     }
 }

@@ -33,6 +33,10 @@ public final class LoadGenerator {
     /// With `--threads`: which thread this generator is, and what it shares with the others;
     /// nil when it runs the whole load alone.
     let thread: ThreadLink?
+    /// Every sender's deliveries that reached their receivers (the whole run's, shared by its
+    /// threads), and this thread's not yet published there.
+    let ledger: DeliveryLedger
+    var deliveryBatch: DeliveryLedger.Batch
     /// Its users: every one alone; with `--threads`, its thread's share, user `i` at `i / threads`.
     var users: [SimulatedUser] = []
     /// Checked users ready in each room: the recipients a `say` is expected to reach.
@@ -64,6 +68,10 @@ public final class LoadGenerator {
     var sendStartMicros: UInt64 = 0
     var sendEndMicros: UInt64 = 0
     private var drainDeadlineMicros: UInt64 = 0
+    /// The drain: deliveries when last seen to grow, and when; when it ended.
+    private var drainDelivered: UInt64 = 0
+    private var drainProgressMicros: UInt64 = 0
+    var drainEndMicros: UInt64 = 0
     /// With `--threads`: the last progress request answered, and the ready users last published.
     var answeredProgress = 0
     var publishedReadiness = -1
@@ -107,6 +115,8 @@ public final class LoadGenerator {
         self.startMicros = startMicros
         self.endpoints = endpoints
         self.thread = thread
+        ledger = thread?.board.ledger ?? DeliveryLedger(senders: configuration.users, rows: 1)
+        deliveryBatch = DeliveryLedger.Batch(row: thread?.index ?? 0, senders: configuration.users)
         do throws(LibeventError) {
             loop = try EventLoop()
         } catch {
@@ -173,9 +183,7 @@ public final class LoadGenerator {
         switch phase {
         case .connecting: connectDueUsers(now: now)
         case .sending: sendDueMessages(now: now)
-        case .draining:
-            // A thread's deliveries come from every thread's users: the coordinator says when all have arrived.
-            if (thread == nil && statistics.delivered >= statistics.expected) || now >= drainDeadlineMicros { finish() }
+        case .draining: drainIfDone(now: now)
         case .done: return
         }
         if phase != .done {
@@ -227,13 +235,26 @@ public final class LoadGenerator {
 
     private func sendDueMessages(now: UInt64) {
         let elapsed = Double(now - sendStartMicros) / 1e6
-        guard elapsed < configuration.duration else { return stopSending(now: now) }
+        guard elapsed < configuration.duration else {
+            // The last tick pays out what the rate owes at the end of the duration, however late
+            // it runs: each user sends rate × duration messages (its phase, under one message,
+            // rounds that), unless its windows held it back.
+            if configuration.rate > 0 { sendPaced(elapsed: configuration.duration) }
+            return stopSending(now: now)
+        }
         churnDueUsers(elapsed: elapsed)
-        guard configuration.rate > 0 else { return }
+        // As fast as the windows allow: those held back by deliveries still on their way
+        // (which no pong announces) go on once the ledger says enough have arrived.
+        guard configuration.rate > 0 else { return users.forEach(fillWindow) }
+        sendPaced(elapsed: elapsed)
+    }
+
+    /// `--rate`: each user sends what is due `elapsed` seconds into sending, as far as its windows allow.
+    private func sendPaced(elapsed: Double) {
         for user in users where user.state == .ready && user.isChecked {
             let target = UInt64(elapsed * configuration.rate + ratePhases[user.index])
-            let due = min(Int(target) - Int(user.sent), configuration.window - user.inFlight)
-            for _ in 0..<max(0, due) { send(from: user) }
+            var due = Int(target) - Int(user.sent)
+            while due > 0 && mayPost(user) && send(from: user) { due -= 1 }
             user.requestConfirmation()
         }
     }
@@ -260,12 +281,50 @@ public final class LoadGenerator {
         phase = .draining
         sendEndMicros = now
         drainDeadlineMicros = now + UInt64(configuration.drainTimeout * 1e6)
+        drainDelivered = statistics.delivered
+        drainProgressMicros = now
         users.forEach { $0.requestConfirmation() }
+    }
+
+    /// Ends the drain once every delivery has arrived, once none has for `--drain-idle`
+    /// seconds (what is missing then is lost), or at `--drain-timeout`, the safety net. A
+    /// thread's deliveries come from every thread's users: there the coordinator decides all
+    /// but the safety net, from every thread's figures.
+    private func drainIfDone(now: UInt64) {
+        if now >= drainDeadlineMicros {
+            if thread == nil { logDrainEnd(.timedOut, missing: statistics.expected - min(statistics.expected, statistics.delivered)) }
+            return finish()
+        }
+        guard thread == nil else { return }
+        if statistics.delivered >= statistics.expected { return finish() }
+        if statistics.delivered != drainDelivered {
+            drainDelivered = statistics.delivered
+            drainProgressMicros = now
+        } else if Double(now - drainProgressMicros) / 1e6 >= configuration.drainIdle {
+            logDrainEnd(.idle, missing: statistics.expected - statistics.delivered)
+            finish()
+        }
+    }
+
+    enum DrainEnd { case idle, timedOut }
+
+    /// Says why a drain ended with deliveries missing.
+    func logDrainEnd(_ end: DrainEnd, missing: UInt64) {
+        switch end {
+        case .idle:
+            logger.warning("drain ended: no delivery for --drain-idle seconds",
+                           metadata: ["missing": "\(missing)", "drain_idle_s": "\(configuration.drainIdle)"])
+        case .timedOut:
+            logger.warning("drain ended at --drain-timeout with deliveries still arriving",
+                           metadata: ["missing": "\(missing)", "drain_timeout_s": "\(configuration.drainTimeout)"])
+        }
     }
 
     func finish() {
         guard phase != .done else { return }
-        if sendEndMicros == 0 { sendEndMicros = MonotonicClock.micros() }
+        let now = MonotonicClock.micros()
+        if sendEndMicros == 0 { sendEndMicros = now }
+        if phase == .draining { drainEndMicros = now }
         phase = .done
         tickTimer?.cancel()
         loop.stop()
@@ -315,6 +374,7 @@ public final class LoadGenerator {
                                     canReceive: { users[$0].isChecked && users[$0].state == .ready })
         }
         guard let message = sent else { return false }
+        user.expectedDeliveries += UInt64(message.deliveries)
         if let recipient = message.recipient {
             if thread == nil { users[recipient].directExpected += 1 } else { directSent += 1 }
         } else if let room = user.room {
@@ -327,6 +387,25 @@ public final class LoadGenerator {
 
     func fillWindow(_ user: SimulatedUser) {
         guard user.state == .ready, user.isChecked else { return }
-        while user.inFlight < configuration.window, send(from: user) {}
+        while mayPost(user), send(from: user) {}
+    }
+
+    /// The two windows a user sends within: fewer than `--window` messages the server has not
+    /// confirmed (by `pong`), and fewer than `--window` messages' worth of deliveries (each
+    /// message's recipients, counted in the ``DeliveryLedger``) that have not reached their
+    /// receivers. The first bounds what the server has not read; the second what it has read
+    /// and not yet written, or written and the receivers not yet read, so that a flood on a
+    /// slow machine, or a receiver that stops reading, holds its senders back instead of
+    /// building a backlog in the server and the kernel.
+    func mayPost(_ user: SimulatedUser) -> Bool {
+        guard user.inFlight < configuration.window else { return false }
+        let reached = ledger.reached(user.index)
+        guard user.expectedDeliveries > reached else { return true }
+        let recipients: Int
+        switch configuration.mode {
+        case .direct: recipients = 1
+        case .room, .mixed: recipients = max(1, (user.room.map { roomSizes[$0] } ?? 0) - 1)
+        }
+        return user.expectedDeliveries - reached < UInt64(configuration.window * recipients)
     }
 }

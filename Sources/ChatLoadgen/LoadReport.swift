@@ -21,6 +21,8 @@ public struct LoadReport: Sendable {
     public var setupSeconds = 0.0
     /// Seconds of sending.
     public var sendSeconds = 0.0
+    /// Seconds from the end of sending until the last delivery arrived or the drain gave up.
+    public var drainSeconds = 0.0
     public var latencyMicros: (p50: UInt64, p90: UInt64, p99: UInt64, p999: UInt64, max: UInt64)
     /// Set when the run stopped early.
     public var abortReason: String?
@@ -87,7 +89,7 @@ public struct LoadReport: Sendable {
             ("lost", "\(lost)"), ("duplicated", "\(duplicated)"), ("reordered", "\(reordered)"),
             ("errors", "\(errors.values.reduce(0, +))"), ("churned", "\(churned)"), ("stuck_dropped", "\(stuckDropped)"),
             ("setup_s", Self.format(setupSeconds)), ("registrations_per_s", Self.format(registrationsPerSecond)),
-            ("send_s", Self.format(sendSeconds)),
+            ("send_s", Self.format(sendSeconds)), ("drain_s", Self.format(drainSeconds, digits: 2)),
             ("sent_per_s", Self.format(sentPerSecond)), ("delivered_per_s", Self.format(deliveredPerSecond)),
             ("latency_p50_us", "\(latencyMicros.p50)"), ("latency_p90_us", "\(latencyMicros.p90)"),
             ("latency_p99_us", "\(latencyMicros.p99)"), ("latency_p999_us", "\(latencyMicros.p999)"),
@@ -153,9 +155,11 @@ extension String {
 extension LoadReport {
     /// The run's phases from the monotonic clock (microseconds; a phase that did not begin
     /// counts 0), and the process's CPU since `startCPUSeconds`, up to now.
-    mutating func time(start: UInt64, setupEnd: UInt64, sendStart: UInt64, sendEnd: UInt64, startCPUSeconds: Double) {
+    mutating func time(start: UInt64, setupEnd: UInt64, sendStart: UInt64, sendEnd: UInt64, drainEnd: UInt64,
+                       startCPUSeconds: Double) {
         setupSeconds = Double(setupEnd > start ? setupEnd - start : 0) / 1e6
         sendSeconds = Double(sendEnd > sendStart && sendStart > 0 ? sendEnd - sendStart : 0) / 1e6
+        drainSeconds = Double(drainEnd > sendEnd && sendEnd > 0 ? drainEnd - sendEnd : 0) / 1e6
         cpuSeconds = max(0, ProcessCPU.seconds() - startCPUSeconds)
         let now = MonotonicClock.micros()
         wallSeconds = Double(now > start ? now - start : 0) / 1e6

@@ -17,6 +17,7 @@ extension SimulatedUser {
             if case .line(let line) = event { handle(line, now: now) }
             return state == .closed ? .gone : .more  // closed: the bufferevent is freed
         }
+        generator.publishDeliveries()
     }
 
     /// One line from the server, without its LF (over WebSocket, one text message).
@@ -29,7 +30,7 @@ extension SimulatedUser {
             // A repeat is not counted as delivered: the drain, which ends once the deliveries
             // reach what was expected, would end with a message still to come.
             guard check.record(sender: sender, channel: kind == .chat ? .direct : .room, sequence: stamp.sequence) else { return }
-            generator.delivered(sentMicros: stamp.sentMicros, now: now)
+            generator.delivered(from: sender, sentMicros: stamp.sentMicros, now: now)
         case .pong:
             if let count = MessageStamp.decimal(rest), count > confirmed, count <= sent {
                 confirmed = count

@@ -12,6 +12,7 @@ extension SimulatedUser {
         guard let bufferevent, let input = bufferevent_get_input(bufferevent) else { return }
         if state == .upgrading && !readUpgradeResponse(input) { return }
         let now = MonotonicClock.micros()
+        defer { generator.publishDeliveries() }
         while state != .closed && !closeAnswered {
             var chunk = iovec()
             guard evbuffer_peek(input, -1, nil, &chunk, 1) >= 1, chunk.iov_len > 0 else { return }

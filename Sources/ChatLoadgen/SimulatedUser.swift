@@ -42,6 +42,9 @@ final class SimulatedUser {
     /// Messages sent, and how many of them the server has confirmed with `pong`.
     private(set) var sent: UInt64 = 0
     var confirmed: UInt64 = 0
+    /// Deliveries its messages should cause (a `say`: the room's other checked members; a
+    /// `chat`: one), against which the ``DeliveryLedger`` counts those that arrived.
+    var expectedDeliveries: UInt64 = 0
     private var sinceConfirmationRequest = 0
     private var friendSequences: [UInt64]
     private var roomSequence: UInt64 = 0

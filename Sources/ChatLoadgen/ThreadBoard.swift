@@ -15,6 +15,9 @@ final class ThreadBoard: Sendable {
     /// Rings the coordinator's loop: a thread has all its users ready, has answered a
     /// progress request, or has finished.
     let coordinatorBell = Doorbell()
+    /// Every sender's deliveries that reached their receivers, a row per thread: what each
+    /// thread's senders hold back on.
+    let ledger: DeliveryLedger
     private let state: Locked<State>
 
     struct State: Sendable {
@@ -29,8 +32,9 @@ final class ThreadBoard: Sendable {
         var outcomes: [ThreadOutcome?]
     }
 
-    init(count: Int, targets: Int) {
+    init(count: Int, targets: Int, users: Int) {
         self.count = count
+        ledger = DeliveryLedger(senders: users, rows: count)
         doorbells = (0..<count).map { _ in Doorbell() }
         state = Locked(State(figures: Array(repeating: ThreadFigures(targets: targets), count: count),
                              readyUsers: Array(repeating: [], count: count), gather: ProgressGather(),
@@ -195,4 +199,6 @@ struct ThreadResult: Sendable {
     var churned = 0
     var stuckDropped = 0
     var sendEndMicros: UInt64 = 0
+    /// When its drain ended by itself (`--drain-timeout`); 0 when the coordinator ended it.
+    var drainEndMicros: UInt64 = 0
 }

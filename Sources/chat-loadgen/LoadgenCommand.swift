@@ -12,8 +12,16 @@ struct LoadgenCommand: ParsableCommand {
             Each user connects, registers as u<N>, optionally fetches `list` and joins its room r<N>, \
             then sends stamped messages (`<sequence> <send time>`) for --duration seconds: `chat` to random \
             friends (direct), `say` in its room (room), or both (mixed). Every receiver checks each message \
-            per sender for loss, duplication and order, and measures latency. After sending it drains \
-            (at most --drain-timeout seconds).
+            per sender for loss, duplication and order, and measures latency. After sending it drains: \
+            it waits while deliveries still arrive, and ends once all have, once none has come for \
+            --drain-idle seconds (what is missing then is lost), or at --drain-timeout, a safety net.
+
+            --window bounds each user's messages twice: those the server has not yet confirmed (a \
+            `ping,<sent>` every window/4 messages, answered by `pong`), and those not yet delivered \
+            (a user holds back while its deliveries still on their way are more than --window \
+            messages' worth: --window times the recipients of one of its messages). So a flood at \
+            --rate 0 keeps the server's backlog bounded on any machine, and a receiver that stops \
+            reading holds its senders back.
 
             --host takes several targets, comma-separated (--host a:7420,b:7421) or with --host given \
             again, each HOST or HOST:PORT ([ADDRESS]:PORT for IPv6; a target without a port uses --port): \
@@ -80,14 +88,17 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: "Seed for friend and target choices, so runs repeat.")
     var seed: UInt64 = 1
 
-    @Option(help: "Messages a user may have in flight before the server confirms them with pong.")
+    @Option(help: "Messages a user may have in flight: unconfirmed by the server's pong, and not yet delivered (in messages' worth of deliveries).")
     var window = 64
 
     @Option(help: "Seconds to wait for every user to register before sending anyway.")
     var setupTimeout = 30.0
 
-    @Option(help: "Seconds to wait for the last deliveries after sending stops.")
-    var drainTimeout = 5.0
+    @Option(help: "After sending: seconds without a new delivery after which the drain ends (what is missing is lost).")
+    var drainIdle = 1.0
+
+    @Option(help: "After sending: the most seconds the drain lasts while deliveries still arrive (a safety net).")
+    var drainTimeout = 60.0
 
     @Option(help: "127.0.0.x addresses to connect from, for loopback targets; 0 picks enough for --users.")
     var sourceAddresses = 0
@@ -123,7 +134,7 @@ struct LoadgenCommand: ParsableCommand {
         guard users >= targets.count else {
             throw ValidationError("--users (\(users)) must be at least the number of targets (\(targets.count)), so that each has one")
         }
-        guard rampUp >= 0, duration >= 0, rate >= 0, setupTimeout >= 0, drainTimeout >= 0, progressInterval >= 0 else {
+        guard rampUp >= 0, duration >= 0, rate >= 0, setupTimeout >= 0, drainIdle >= 0, drainTimeout >= 0, progressInterval >= 0 else {
             throw ValidationError("times and rates must be 0 or more")
         }
         guard churn >= 0, (0..<users).contains(stuckReaders) else {
@@ -150,6 +161,7 @@ struct LoadgenCommand: ParsableCommand {
         configuration.seed = seed
         configuration.window = window
         configuration.setupTimeout = setupTimeout
+        configuration.drainIdle = drainIdle
         configuration.drainTimeout = drainTimeout
         configuration.sourceAddresses = sourceAddresses
         configuration.progressInterval = progressInterval

@@ -133,6 +133,7 @@ import Testing
         let expected = try #require(run.report["expected"] as? Int, sourceLocation: sourceLocation)
         #expect(expected > 0, sourceLocation: sourceLocation)
         #expect(run.report["delivered"] as? Int == expected, sourceLocation: sourceLocation)
+        #expect(run.report["drain_s"] is NSNumber, sourceLocation: sourceLocation)
         #expect(run.report["passed"] as? Bool == true, sourceLocation: sourceLocation)
     }
 

@@ -61,9 +61,8 @@ extension LoadgenSmokeTests {
         default: #expect(delivered > sent && delivered < sent * (spec.roomSize - 1), "sent \(sent), delivered \(delivered)")
         }
         if spec.rate > 0 {
-            // At most `rate` a second from each user over the one second; most of it even on a loaded machine.
-            let most = spec.users * spec.rate
-            #expect(sent <= most && sent >= most * 7 / 10, "sent \(sent) of at most \(most)")
+            // `rate` a second from each user over the one second, however late the last tick ran.
+            #expect(sent == spec.users * spec.rate, "sent \(sent)")
         }
         try Self.expectGeneratorCPU(in: run.report)
     }
@@ -152,7 +151,7 @@ extension LoadgenSmokeTests {
     /// A server that mishandles what u0 (on thread 0) says to u1 (on thread 1): the receiving
     /// thread's check counts the loss, the repeat or the swap as one thread's does, and the run
     /// fails; the same server without its fault passes.
-    @Test(arguments: FaultyChatServer.Fault.allCases, [1, 2])
+    @Test(arguments: FaultyChatServer.Fault.ofOneMessage, [1, 2])
     func theDeliveryCheckCatchesAFaultAcrossThreads(fault: FaultyChatServer.Fault, threads: Int) throws {
         let server = try FaultyChatServer(fault: fault, sender: "u0", receiver: "u1")
         defer { server.stop() }
@@ -169,6 +168,8 @@ extension LoadgenSmokeTests {
             #expect(counts == [0, 1, 0], "report: \(run.report)")
         case .swap:
             #expect(counts == [0, 0, 1], "report: \(run.report)")
+        case .withhold:
+            Issue.record("not a fault of one message")
         }
         if fault != .none {
             #expect(run.status == .exit(1), "stderr:\n\(run.stderr)")
@@ -190,7 +191,7 @@ extension LoadgenSmokeTests {
 /// How users are dealt out over threads, and how many threads a run gets.
 @Suite struct ThreadSplitTests {
     @Test func userIGoesToThreadIModuloTheThreads() {
-        let board = ThreadBoard(count: 3, targets: 1)
+        let board = ThreadBoard(count: 3, targets: 1, users: 10)
         let links = (0..<3).map { ThreadLink(index: $0, board: board) }
         for user in 0..<10 {
             let owners = links.filter { $0.owns(user) }

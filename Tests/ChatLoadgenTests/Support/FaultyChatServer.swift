@@ -1,6 +1,7 @@
 import ChatTestSupport
 import Dispatch
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +11,8 @@ import Glibc
 /// It speaks just enough of protocol v1 for `chat-loadgen --mode room` (register, join, say,
 /// chat, ping, quit) on 127.0.0.1, on one thread of its own with poll(2), and mishandles the
 /// `say`s from one user to another as its fault says: the first goes missing, goes twice, or
-/// comes after the second. Everything else it delivers as the real server does.
+/// comes after the second; or none arrives, as if the receiver had stopped reading.
+/// Everything else it delivers as the real server does.
 final class FaultyChatServer: Sendable {
     enum Fault: String, CaseIterable, Sendable {
         /// No fault: the control, which must pass.
@@ -21,9 +23,23 @@ final class FaultyChatServer: Sendable {
         case duplicate
         /// The receiver gets the sender's second `say` before its first.
         case swap
+        /// The receiver gets none of the sender's `say`s: the server holds them, as it holds
+        /// what a receiver that stopped reading has not read (``withheld`` counts them).
+        case withhold
+
+        /// The faults of one or two messages, which the delivery check must tell apart.
+        static let ofOneMessage: [Fault] = [.none, .drop, .duplicate, .swap]
     }
 
     let port: Int
+    /// The `say`s held back from the receiver so far (`withhold`).
+    var withheld: Int { withheldCount.value.load(ordering: .relaxed) }
+    private let withheldCount = Counter()
+
+    /// A count the server's thread adds to and the test reads.
+    final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+    }
     private let listener: Int32
     private let stopRead: Int32
     private let stopWrite: Int32
@@ -58,9 +74,9 @@ final class FaultyChatServer: Sendable {
         stopRead = ends[0]
         stopWrite = ends[1]
         port = Int(UInt16(bigEndian: address.sin_port))
-        let (listener, stopRead, stopped) = (listener, stopRead, stopped)
+        let (listener, stopRead, stopped, withheldCount) = (listener, stopRead, stopped, withheldCount)
         let thread = Thread {
-            var server = Serving(fault: fault, sender: sender, receiver: receiver)
+            var server = Serving(fault: fault, sender: sender, receiver: receiver, withheld: withheldCount)
             server.run(listener: listener, stop: stopRead)
             stopped.signal()
         }
@@ -92,11 +108,13 @@ private struct Serving {
     /// `say`s from the sender to the receiver so far, and the one held back (`swap`).
     var faulty = 0
     var held: String?
+    let withheld: FaultyChatServer.Counter
 
-    init(fault: FaultyChatServer.Fault, sender: String, receiver: String) {
+    init(fault: FaultyChatServer.Fault, sender: String, receiver: String, withheld: FaultyChatServer.Counter) {
         self.fault = fault
         self.sender = sender
         self.receiver = receiver
+        self.withheld = withheld
     }
 
     mutating func run(listener: Int32, stop: Int32) {
@@ -165,6 +183,8 @@ private struct Serving {
         guard name == sender, names[member] == receiver, fault != .none else { return send(line, to: member) }
         faulty += 1
         switch (fault, faulty) {
+        case (.withhold, _):
+            withheld.value.add(1, ordering: .relaxed)
         case (.drop, 1): return
         case (.duplicate, 1):
             send(line, to: member)
