@@ -19,7 +19,7 @@ extension LoadgenSmokeTests {
         let window = 8
         let run = try Self.runLoadgen(["--port", "\(server.port)", "--threads", "\(threads)", "--mode", "room",
                                        "--rooms", "1", "--users", "2", "--rate", "0", "--duration", "1",
-                                       "--window", "\(window)", "--drain-idle", "0.5", "--drain-timeout", "600"])
+                                       "--window", "\(window)", "--drain-idle", "3", "--drain-timeout", "600"])
         let withheld = server.withheld
         #expect((1...window).contains(withheld), "u0 sent \(withheld) with a window of \(window)")
         let sent = try #require(run.report["sent"] as? Int)

@@ -81,7 +81,7 @@ extension LoadgenSmokeTests {
         let port = try LoadgenSmokeTests.listeningPort(of: server)
         let run = try LoadgenSmokeTests.runLoadgen(["--host", "127.0.0.1:\(port)", "--mode", "mixed", "--users", "10000",
                                                     "--rooms", "100", "--rate", "0.1", "--duration", "3", "--ramp-up", "2",
-                                                    "--drain-timeout", "60"])
+                                                    "--setup-timeout", "300"])
         #expect(run.status == .exit(0), "stderr:\n\(run.stderr)")
         for key in ["lost", "duplicated", "reordered"] { #expect(run.report[key] as? Int == 0, "\(key)") }
         #expect(run.report["registered"] as? Int == 10000)

@@ -157,7 +157,7 @@ extension LoadgenSmokeTests {
         defer { server.stop() }
         let run = try Self.runLoadgen(["--port", "\(server.port)", "--threads", "\(threads)", "--mode", "room",
                                        "--rooms", "1", "--users", "4", "--rate", "10", "--duration", "1",
-                                       "--drain-timeout", "1"])
+                                       "--drain-idle", "3"])
         let counts = ["lost", "duplicated", "reordered"].map { run.report[$0] as? Int }
         switch fault {
         case .none:

@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func anIdleDialectUserTimesOutAndTheRoomIsTold() throws {
-        let chat = try DialectServer.start(["--idle-timeout", "1", "--stats-interval", "0.1"])
+        let chat = try DialectServer.start(["--idle-timeout", "3", "--stats-interval", "0.1"])
         let (tom, _, _) = try chat.telnet()
         let alice = try chat.nickname("Alice")
         #expect(TelnetWords.event(try tom.readLine()) == "Alice has joined")

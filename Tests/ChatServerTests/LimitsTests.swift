@@ -23,7 +23,7 @@ import Glibc
     }
 
     @Test func anIdleConnectionGetsIdleTimeoutAndItsRoomsAreTold() throws {
-        let server = try ServerProcess.start(["--idle-timeout", "1", "--stats-interval", "0.1"])
+        let server = try ServerProcess.start(["--idle-timeout", "3", "--stats-interval", "0.1"])
         let clients = try server.registered("Early", "Late")
         try server.join("lobby", clients)
         // Early says nothing more and runs out. Late sends blank lines (which get no answer)

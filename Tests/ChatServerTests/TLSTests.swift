@@ -44,7 +44,7 @@ import Glibc
     @Test func plaintextGarbageAndStalledHandshakesAreClosedAndCounted() throws {
         let pair = try TestCertificate()
         let metricsPort = try HTTPResponse.freePort()
-        let server = try ServerProcess.start(pair.serverArguments + ["--tls-handshake-timeout", "1", "--metrics-port", "\(metricsPort)"])
+        let server = try ServerProcess.start(pair.serverArguments + ["--tls-handshake-timeout", "3", "--metrics-port", "\(metricsPort)"])
         let port = try server.tlsPort()
         let plaintext = try LineClient(port: port)
         try plaintext.send("register,Sneaky\n")
@@ -78,7 +78,7 @@ import Glibc
 
     @Test func anIdleTLSClientGetsIdleTimeout() throws {
         let pair = try TestCertificate()
-        let server = try ServerProcess.start(pair.serverArguments + ["--idle-timeout", "1"])
+        let server = try ServerProcess.start(pair.serverArguments + ["--idle-timeout", "3"])
         let idle = try LineClient(port: try server.tlsPort(), tls: .v1_3)
         try idle.send("register,Idle\n")
         try idle.expect("ack,Idle")

@@ -86,7 +86,7 @@ import Glibc
     }
 
     @Test func theLimitsAndTheDrainHoldOverWebSocket() throws {
-        let server = try ServerProcess.start(["--idle-timeout", "1"])
+        let server = try ServerProcess.start(["--idle-timeout", "3"])
         let idle = try WebSocketClient(port: server.port)
         try idle.register("Idle")
         try idle.expect("bye,idle-timeout")
@@ -155,7 +155,7 @@ import Glibc
     /// A `/stats` listener says nothing, so `--idle-timeout` does not apply to it: its events
     /// (one a second) go on past the timeout, while a silent chat client is closed by it.
     @Test func theStatsStreamOutlivesTheIdleTimeout() throws {
-        let server = try ServerProcess.start(["--idle-timeout", "1"])
+        let server = try ServerProcess.start(["--idle-timeout", "3"])
         let stream = try server.connect()
         try stream.send("GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         #expect(try stream.readLine() == "HTTP/1.1 200 OK\r")
@@ -169,7 +169,7 @@ import Glibc
     }
 
     @Test func badHTTPHeadsAreAnsweredWithTheirStatusAndClosed() throws {
-        let server = try ServerProcess.start(["--max-line", "64", "--registration-timeout", "1"])
+        let server = try ServerProcess.start(["--max-line", "64", "--registration-timeout", "3"])
         func status(_ request: String) throws -> String {
             let client = try server.connect()
             try client.send(request)
