@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Perf/report.py RUN_DIR OUT_MD BIN_DIR [REF_BIN]: turns one Perf/run.sh run into a results file.
 
-Reads RUN_DIR/<scenario>-<server>-<round>.{json,meta,progress}, writes the markdown table
-(medians over rounds, Swift/C ratio), and one PNG chart per scenario drawn by gnuplot from
-the load generator's per-second progress lines."""
+Reads RUN_DIR/<scenario>-<server>-<round>.{json,meta,progress,rss} (Perf/run.sh puts them in
+Perf/raw/NAME/, which git ignores), writes the markdown table (medians over rounds, Swift/C
+ratio) to OUT_MD, and one PNG chart per scenario drawn by gnuplot from the load generator's
+per-second progress lines: the chart beside OUT_MD, in charts/<OUT_MD's name>-<scenario>.png,
+the data it is drawn from in RUN_DIR."""
 import json
 import os
 import platform
@@ -15,6 +17,8 @@ LOOPS = os.environ.get("LOOPS", "1")
 THREADS = os.environ.get("THREADS", "1")
 
 run_dir, out_md, bin_dir = sys.argv[1:4]
+results_name = os.path.basename(out_md)[:-3]
+charts_dir = os.path.join(os.path.dirname(os.path.abspath(out_md)), "charts")
 ref_bin = sys.argv[4] if len(sys.argv) > 4 else ""
 scenarios = [line.split("|", 2) for line in open(os.path.join(run_dir, "scenarios.txt")).read().splitlines() if line]
 
@@ -139,7 +143,8 @@ def chart(name, series):
         with open(data, "w") as out:
             out.writelines(f"{t} {d} {p}\n" for t, d, p in rows)
         data_files.append((label, data))
-    png = os.path.join(run_dir, f"{name}.png")
+    os.makedirs(charts_dir, exist_ok=True)
+    png = os.path.join(charts_dir, f"{results_name}-{name}.png")
     plots = ", ".join(
         f"'{d}' using 1:2 with linespoints axes x1y1 title '{label} delivered/s', "
         f"'{d}' using 1:3 with lines dashtype 2 axes x1y2 title '{label} p99 ms'"
@@ -157,7 +162,7 @@ set grid
 plot {plots}
 """
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
-    return os.path.relpath(png, os.path.dirname(out_md))
+    return os.path.relpath(png, os.path.dirname(os.path.abspath(out_md)))
 
 
 def swift_version():
@@ -174,12 +179,14 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
+raw_dir = os.path.relpath(os.path.abspath(run_dir), os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 rounds = max((int(f.rsplit("-", 1)[1].split(".")[0]) for f in os.listdir(run_dir) if f.endswith(".meta")), default=0)
 lines = [
-    f"# Perf results {os.path.basename(out_md)[:-3]}",
+    f"# Perf results {results_name}",
     "",
     "Release builds; chat-loadgen, chat-server and the C reference share one machine.",
     f"Each figure is the median of {rounds} round(s); Swift and C rounds alternate in one run.",
+    f"The raw per-round output was in `{raw_dir}/` (ignored by git, not kept).",
     "",
     "## Machine",
     "",

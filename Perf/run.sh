@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Perf/run.sh: build release, run every scenario in Perf/scenarios.sh with chat-loadgen against
 # chat-server and, in the same run, against the raw C libevent reference server (when
-# ../shared/bench is there), then write Perf/results/<date>-<machine>.md with charts.
+# ../shared/bench is there), then write the summary, Perf/results/NAME.md, with its charts in
+# Perf/results/charts/NAME-<scenario>.png. The raw per-round output (the generator's JSON and
+# progress lines, the servers' logs, RSS samples, times, the charts' data) goes to Perf/raw/NAME/,
+# which git ignores. NAME is <date>-<machine>-<what was measured>: the scenarios
+# (all-scenarios, or the chosen ones, as s1-s3), then -loopsN and -loadgen-threadsN when not 1,
+# then -TAG when TAG is set.
 #
 #   Perf/run.sh                 every scenario, 3 rounds (medians reported)
 #   ROUNDS=1 Perf/run.sh S1 S3  chosen scenarios, one round
 #   REF_DIR=path Perf/run.sh    where refserver.c and its Makefile live (default ../shared/bench)
 #   LOOPS=2 Perf/run.sh         chat-server --loops 2 (default 1); the results file's name says so
 #   THREADS=2 Perf/run.sh       chat-loadgen --threads 2 (default 1), for when one generator thread bounds S1
+#   TAG=room-batch Perf/run.sh  ends the name with what changed in the server since the last run
+#                               of the same scenarios (a run of the same name the same day replaces it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -18,14 +25,19 @@ REF_DIR=${REF_DIR:-$ROOT/../shared/bench}
 WORK=$ROOT/.build-perf
 STAMP=$(date -u +%Y-%m-%d)
 MACHINE=${MACHINE:-$(hostname -s)}
-SUFFIX=$([ "$LOOPS" = 1 ] && echo "" || echo "-loops$LOOPS")$([ "$THREADS" = 1 ] && echo "" || echo "-threads$THREADS")
-OUT_MD=$ROOT/Perf/results/$STAMP-$MACHINE$SUFFIX.md
-RUN_DIR=$ROOT/Perf/results/$STAMP-$MACHINE$SUFFIX
+TAG=${TAG:-}
 SWIFT_PORT=${SWIFT_PORT:-7611}
 C_PORT=${C_PORT:-7612}
 
 source Perf/scenarios.sh
 wanted=("$@")
+
+# The name says what was measured: which scenarios, at which loop and generator thread counts.
+WHAT=$([ $# -eq 0 ] && echo all-scenarios || printf '%s\n' "$@" | tr '[:upper:]' '[:lower:]' | paste -sd- -)
+WHAT+=$([ "$LOOPS" = 1 ] && echo "" || echo "-loops$LOOPS")$([ "$THREADS" = 1 ] && echo "" || echo "-loadgen-threads$THREADS")
+NAME=$STAMP-$MACHINE-$WHAT${TAG:+-$TAG}
+OUT_MD=$ROOT/Perf/results/$NAME.md
+RUN_DIR=$ROOT/Perf/raw/$NAME               # ignored by git (.gitignore): per-round output, chart data
 
 scripts/install-deps
 command -v gnuplot >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq gnuplot-nox >/dev/null; }

@@ -5,7 +5,8 @@
 # minute it samples the server's RSS, open descriptors and the connections/users/rooms gauges;
 # it passes when RSS stays flat under churn (the last minute within 10% of the first), and
 # descriptors, connections, users and rooms return to their baseline after the run. Writes
-# Perf/results/<date>-<machine>-soak.md and exits non-zero on a leak or a failed delivery check.
+# Perf/results/<date>-<machine>-soak.md and exits non-zero on a leak or a failed delivery check;
+# the load generator's report and progress lines go to Perf/raw/<date>-<machine>-soak/ (ignored by git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=${1:-5}
@@ -14,6 +15,8 @@ METRICS=${METRICS:-7622}
 STAMP=$(date -u +%Y-%m-%d)
 MACHINE=${MACHINE:-$(hostname -s)}
 OUT=Perf/results/$STAMP-$MACHINE-soak.md
+RAW=Perf/raw/$STAMP-$MACHINE-soak
+mkdir -p "$RAW"
 
 scripts/install-deps
 swift build -c release --product chat-server >&2
@@ -38,7 +41,7 @@ sample() { # sample LABEL: one table row
 
 rows=("$(sample "before")")
 "$BIN/chat-loadgen" --port "$PORT" --users 1000 --mode mixed --rooms 50 --rate 5 --churn 50 \
-  --duration $((MINUTES * 60 + 30)) --json --progress-interval 10 >/tmp/soak-summary.json 2>/tmp/soak-progress.log &
+  --duration $((MINUTES * 60 + 30)) --json --progress-interval 10 >"$RAW/summary.json" 2>"$RAW/progress.log" &
 loadgen=$!
 for minute in $(seq 1 "$MINUTES"); do
   for _ in $(seq 1 60); do kill -0 $loadgen 2>/dev/null || break; sleep 1; done
@@ -66,7 +69,7 @@ verdict=PASS
   echo "|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
-  echo "Load generator summary: \`$(cat /tmp/soak-summary.json)\`"
+  echo "Load generator summary: \`$(cat "$RAW/summary.json")\`"
   echo
   echo "Verdict: $verdict"
 } >"$OUT"

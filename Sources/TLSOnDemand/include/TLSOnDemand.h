@@ -10,7 +10,7 @@
  * and each looks up its real self in the library on its first call. A server without a TLS
  * port never maps them. Mapped, they cost 1.7 MiB resident in every process (the dynamic
  * linker reads libcrypto's relocations and symbol tables at start-up), a twentieth of the
- * server's memory with 10,000 users (Perf/results/2026-12-01-vm-issue9.md).
+ * server's memory with 10,000 users (Perf/results/2026-12-01-vm-targets-vs-c-reference.md).
  */
 
 /* Loads the three libraries: NULL once they are, or the dynamic linker's reason why not. Call it
