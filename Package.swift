@@ -37,13 +37,18 @@ let package = Package(
         // libssl-dev); nothing links the libraries: TLSOnDemand loads them on first use.
         .systemLibrary(name: "CLibeventOpenSSL", providers: [.apt(["libevent-dev", "libssl-dev"])]),
         .target(name: "TLSOnDemand"),
+        // The WebSocket handshake's accept value, for the server and the load generator alike.
+        .target(name: "WebSocketAccept", dependencies: ["CLibeventOpenSSL", "TLSOnDemand"]),
         // wslay, the WebSocket frame codec (Debian: libwslay-dev); it ships no pkg-config file.
         .systemLibrary(name: "CWslay", providers: [.apt(["libwslay-dev"])]),
         // hiredis and its libevent adapter (Debian: libhiredis-dev), for a node of a cluster. No pkg-config:
         // its file adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning, and /usr/include has it.
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
-        // Swift wrappers for libevent's loop, timers, signals and addresses, shared by both executables.
-        .target(name: "LibeventKit", dependencies: ["CLibevent", "ChatCore"]),
+        // Swift wrappers for libevent's loop, timers, signals and addresses, shared by both executables;
+        // nothing of the chat protocol.
+        .target(name: "LibeventKit", dependencies: ["CLibevent"]),
+        // libevent's evbuffers as the source of ChatCore's one line reader: where the two meet.
+        .target(name: "LibeventLines", dependencies: ["CLibevent", "ChatCore"]),
         // Protocol, names and registry: pure Swift, no libevent, tested without sockets.
         .target(name: "ChatCore"),
         // The classic teaching chats' protocols, translated at the edge: pure Swift, no libevent.
@@ -70,7 +75,9 @@ let package = Package(
                 "CLibeventOpenSSL",
                 "CWslay",
                 "LibeventKit",
+                "LibeventLines",
                 "TLSOnDemand",
+                "WebSocketAccept",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -91,6 +98,7 @@ let package = Package(
                 "ChatCore",
                 "ChatDialects",
                 "ChatCommandLine",
+                "CLibevent",
                 "CLibeventOpenSSL",
                 "LibeventKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -107,7 +115,9 @@ let package = Package(
                 "CLibevent",
                 "CLibeventOpenSSL",
                 "LibeventKit",
+                "LibeventLines",
                 "TLSOnDemand",
+                "WebSocketAccept",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -127,7 +137,7 @@ let package = Package(
         .testTarget(name: "ChatDialectsTests", dependencies: ["ChatDialects", "ChatCore"]),
         .testTarget(name: "ChatClusterTests", dependencies: ["ChatCluster", "ChatCore"]),
         .testTarget(name: "ChatCommandLineTests", dependencies: ["ChatCommandLine"]),
-        .testTarget(name: "ChatLoadgenTests", dependencies: ["ChatLoadgen", "chat-loadgen", "chat-server", "ChatTestSupport"]),
+        .testTarget(name: "ChatLoadgenTests", dependencies: ["ChatLoadgen", "chat-loadgen", "chat-server", "ChatTestSupport", "WebSocketAccept"]),
         // Black-box tests: they start the chat-server executable and talk to it over TCP.
         .testTarget(
             name: "ChatServerTests",

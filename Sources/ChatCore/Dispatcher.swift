@@ -51,6 +51,7 @@ public final class Dispatcher {
     ///   all (a blank line, a closed session): what a dialect needs to know to echo it.
     @discardableResult
     public func handle(line: UnsafeRawBufferPointer, from session: Session) -> Bool {
+        registry.loopBinding.check()
         guard !session.isClosed else { return false }
         if session.isAwaiting {
             session.backlog.append(.line(Array(line)))
@@ -114,6 +115,7 @@ public final class Dispatcher {
     /// The session's connection is gone (or going) without `quit`: frees its name
     /// and tells its rooms `quit,<name>,` when `notify` is set.
     public func disconnect(_ session: Session, notify: Bool = true) {
+        registry.loopBinding.check()
         guard !session.isClosed else { return }
         session.isClosed = true
         session.backlog = []

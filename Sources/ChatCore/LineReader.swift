@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// Where a ``LineReader``'s bytes wait: a libevent evbuffer in the server and the load
-/// generator (``LibeventKit/EvbufferLines``), a ``ByteQueue`` in the tests and the fuzzer.
+/// generator (``LibeventLines/EvbufferLines``), a ``ByteQueue`` in the tests and the fuzzer.
 public protocol LineSource {
     /// How many bytes are buffered.
     var count: Int { get }

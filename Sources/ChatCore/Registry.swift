@@ -42,6 +42,9 @@ public final class Registry {
     @exclusivity(unchecked) var batchLines = LineBuilder(capacity: Registry.passBatchLimit)
 
     /// - Parameter otherFormats: the formats after protocol v1, ``FormatID`` 1 onwards.
+    /// The loop thread this registry, its sessions and rooms belong to (checked in debug builds).
+    var loopBinding = LoopBinding()
+
     public init(historyLimit: Int, otherFormats: [any EventFormat] = []) {
         self.historyLimit = historyLimit
         formats = [V1Format()] + otherFormats
@@ -68,6 +71,7 @@ public final class Registry {
 
     /// Gives `session` the name; the caller has checked that it is free.
     func register(_ session: Session, as name: ChatName) {
+        loopBinding.check()
         session.name = name
         users[name.folded] = session
         session.registered()
@@ -81,6 +85,7 @@ public final class Registry {
 
     /// Takes the session out of every room and frees its name.
     func unregister(_ session: Session) {
+        loopBinding.check()
         while let last = session.memberships.indices.last {
             leave(session.memberships[last].room, session: session, membershipIndex: last)
         }
@@ -92,6 +97,7 @@ public final class Registry {
 
     /// Adds the session to the room called `name`, creating it if needed.
     func join(_ session: Session, roomNamed name: ChatName) -> Room {
+        loopBinding.check()
         let key = name.folded
         let room: Room
         if let existing = rooms[key] {
@@ -127,6 +133,7 @@ public final class Registry {
     /// Sends an event to one session, in its format.
     @inline(__always)
     public func deliver(_ event: ChatEvent, to session: Session) {
+        loopBinding.check()
         withLines(of: event, in: session.format) { lines in
             guard !lines.isEmpty else { return }
             deliveries &+= 1
@@ -144,6 +151,7 @@ public final class Registry {
     /// Sends an event to every member of `room` but `sender`, formatted once per format:
     /// gathered in the pass batch where the transport batches and every member reads v1.
     public func broadcast(_ event: ChatEvent, in room: Room, except sender: Session?) {
+        loopBinding.check()
         if room.otherFormatMembers == 0 && onPassBatchOpened != nil { return gather(event, in: room, except: sender) }
         settlePassBatch()
         v1Line.reset()

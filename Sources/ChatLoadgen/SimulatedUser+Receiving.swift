@@ -1,6 +1,7 @@
 import CLibevent
 import ChatCore
 import LibeventKit
+import LibeventLines
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,9 +1,8 @@
-import CLibeventOpenSSL
+import WebSocketAccept
 
 /// RFC 6455's opening handshake, client side: the `GET /chat` upgrade request and the
-/// check of the server's answer. The accept value is SHA-1 and base64 from OpenSSL.
+/// check of the server's answer (``SecWebSocketAccept``, as the server computes it).
 enum WebSocketUpgrade {
-    static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
     /// The longest response head taken, up to and including its empty line.
     static let maxResponseHead = 8192
 
@@ -12,7 +11,7 @@ enum WebSocketUpgrade {
     /// what CLibeventOpenSSL imports.
     static func makeKey(using random: inout some RandomNumberGenerator) -> String {
         let halves = (random.next() as UInt64, random.next() as UInt64)
-        return withUnsafeBytes(of: halves) { base64(Array($0)) }
+        return withUnsafeBytes(of: halves) { SecWebSocketAccept.base64(Array($0)) }
     }
 
     /// The request for `path` on `host` (the Host header's value, with the port).
@@ -26,19 +25,6 @@ enum WebSocketUpgrade {
         (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
     }
 
-    /// base64(SHA-1(key + GUID)): the Sec-WebSocket-Accept the server must answer `key` with.
-    static func acceptValue(for key: String) -> String {
-        let input = Array((key + guid).utf8)
-        var digest = [UInt8](repeating: 0, count: Int(SHA_DIGEST_LENGTH))
-        _ = SHA1(input, input.count, &digest)
-        return base64(digest)
-    }
-
-    static func base64(_ bytes: [UInt8]) -> String {
-        var encoded = [UInt8](repeating: 0, count: 4 * ((bytes.count + 2) / 3) + 1)
-        let length = EVP_EncodeBlock(&encoded, bytes, Int32(bytes.count))
-        return String(decoding: encoded.prefix(Int(max(0, length))), as: UTF8.self)
-    }
 
     /// What is wrong with the response `head` (status line and headers, CRLF-separated,
     /// the empty line optional) to a request with `key`; nil when it opens the WebSocket.
@@ -59,7 +45,7 @@ enum WebSocketUpgrade {
                 .trimmingTrailingSpaces
         }
         guard headers["upgrade"]?.lowercased() == "websocket" else { return "WebSocket upgrade: 101 without Upgrade: websocket" }
-        guard headers["sec-websocket-accept"] == acceptValue(for: key) else {
+        guard let expected = SecWebSocketAccept.value(for: key), headers["sec-websocket-accept"] == expected else {
             return "WebSocket upgrade: wrong Sec-WebSocket-Accept \(headers["sec-websocket-accept"] ?? "(none)")"
         }
         return nil

@@ -129,11 +129,11 @@ public final class ChatServer {
             listener.onAccept = { [unowned self] socket in self.accept(socket, dialect: dialect) }
         }
         if let seconds = configuration.idleTimeout {
-            var duration = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1e6))
+            var duration = timeval(seconds: seconds)
             idleTimeout = event_base_init_common_timeout(loop.base, &duration)
         }
         if let seconds = configuration.registrationTimeout {
-            var duration = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1e6))
+            var duration = timeval(seconds: seconds)
             registrationTimeout = event_base_init_common_timeout(loop.base, &duration)
         }
         slowConsumerReaper = EventTimer(loop: loop) { [unowned self] in self.reapSlowConsumers() }

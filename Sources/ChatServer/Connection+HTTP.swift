@@ -1,5 +1,6 @@
 import CLibevent
 import ChatCore
+import WebSocketAccept
 
 /// HTTP/1.1 on the chat port (and the TLS port): a connection whose first line starts
 /// `GET ` is a request, not protocol v1 (which has no such verb). `GET /` serves the web
@@ -84,7 +85,7 @@ extension Connection {
         if let origin = request.header("origin"), !server.allowsOrigin(origin, host: request.header("host")) {
             return respond(status: 403, reason: "Forbidden", body: "origin \(origin) may not connect (--ws-origins)\n")
         }
-        guard let accept = WebSocketHandshake.acceptValue(for: request.header("sec-websocket-key") ?? "") else {
+        guard let accept = SecWebSocketAccept.value(for: request.header("sec-websocket-key") ?? "") else {
             server.logger.error("a WebSocket handshake needs OpenSSL's libcrypto, which cannot be loaded")
             return respond(status: 503, reason: "Service Unavailable", body: "no libcrypto for the handshake\n")
         }

@@ -1,6 +1,7 @@
 import CLibevent
 import ChatCore
 import LibeventKit
+import LibeventLines
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -130,7 +131,7 @@ extension Connection {
             return
         }
         let gap = server.configuration.quietGap
-        var delay = timeval(tv_sec: Int(gap), tv_usec: Int((gap - gap.rounded(.down)) * 1e6))
+        var delay = timeval(seconds: gap)
         event_add(quietGapTimer, &delay)
     }
 

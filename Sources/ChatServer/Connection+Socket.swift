@@ -78,7 +78,7 @@ extension Connection {
     /// must not hold the connection open for ever.
     func writeAsSocketDrains() {
         writesAtEndOfPass = false
-        var flushLimit = timeval(tv_sec: Int(server.configuration.drainTimeout.rounded(.up)), tv_usec: 0)
+        var flushLimit = timeval(seconds: server.configuration.drainTimeout.rounded(.up))
         let limited = state != .open
         if let bufferevent {
             if limited { bufferevent_set_timeouts(bufferevent, nil, &flushLimit) }

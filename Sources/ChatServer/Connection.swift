@@ -150,7 +150,7 @@ final class Connection: Session {
             handshakeTimer = event_new(server.loop.base, -1, 0, Connection.handshakeCallback,
                                        Unmanaged.passUnretained(self).toOpaque())
             let seconds = server.configuration.tlsHandshakeTimeout
-            var limit = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1e6))
+            var limit = timeval(seconds: seconds)
             event_add(handshakeTimer, &limit)
         }
         if let timeout = server.registrationTimeout {

@@ -13,28 +13,34 @@ final class TLSContext: Sendable {
     let keyPath: String
     /// Owned: freed when replaced and in deinit. OpenSSL makes SSLs from one context on
     /// several threads; the lock guards the pointer's replacement.
-    private let context: Locked<OpaquePointer>
+    private let context: Locked<SSLContextPointer>
+
+    /// An `SSL_CTX`: OpenSSL counts its references and makes SSLs from it on any thread, so
+    /// the pointer may cross threads (the lock above orders its replacement).
+    private struct SSLContextPointer: @unchecked Sendable {
+        var pointer: OpaquePointer
+    }
 
     /// Loads the pair; throws with OpenSSL's reason when either file is unusable.
     init(certificate: String, key: String) throws(ServerError) {
         certificatePath = certificate
         keyPath = key
-        context = Locked(try Self.load(certificate: certificate, key: key))
+        context = Locked(SSLContextPointer(pointer: try Self.load(certificate: certificate, key: key)))
     }
 
-    deinit { context.withLock { SSL_CTX_free($0) } }
+    deinit { context.withLock { SSL_CTX_free($0.pointer) } }
 
     /// Loads the files again for new handshakes.
     func reload() throws(ServerError) {
         let fresh = try Self.load(certificate: certificatePath, key: keyPath)
         context.withLock { context in
-            SSL_CTX_free(context)
-            context = fresh
+            SSL_CTX_free(context.pointer)
+            context.pointer = fresh
         }
     }
 
     /// A new server-side SSL for one connection, or nil when OpenSSL has no memory for one.
-    func makeSSL() -> OpaquePointer? { context.withLock { SSL_new($0) } }
+    func makeSSL() -> OpaquePointer? { context.withLock { SSL_new($0.pointer) } }
 
     private static func load(certificate: String, key: String) throws(ServerError) -> OpaquePointer {
         if let failure = tls_on_demand_load() { throw .tls("cannot load OpenSSL: \(String(cString: failure))") }

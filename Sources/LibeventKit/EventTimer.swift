@@ -16,7 +16,7 @@ public final class EventTimer {
 
     /// Fires once after `seconds`; scheduling again replaces the previous time.
     public func schedule(after seconds: Double) {
-        var delay = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
+        var delay = timeval(seconds: seconds)
         event_add(event, &delay)
     }
 

@@ -8,7 +8,7 @@ import Glibc
 /// ThreadSanitizer cannot see, so every access under it was reported as a race and the
 /// suite could not run clean under TSan. A pthread mutex is what TSan models. (Not
 /// Foundation's NSLock, which is the same mutex: the server does not load Foundation.)
-public final class Locked<Value>: @unchecked Sendable {
+public final class Locked<Value> {
     // Invariant: `value` is touched only inside `withLock`, while `mutex` is held; the
     // mutex lives at one address from init to deinit, as pthreads requires.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
@@ -31,3 +31,7 @@ public final class Locked<Value>: @unchecked Sendable {
         return try body(&value)
     }
 }
+
+// Safe to share between threads only when what it holds may cross threads: every access
+// to `value` is under the mutex.
+extension Locked: @unchecked Sendable where Value: Sendable {}

@@ -1,4 +1,6 @@
+import CLibevent
 import CLibeventOpenSSL
+import LibeventKit
 import TLSOnDemand
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +25,7 @@ enum ProbeConnection {
         let socket = Glibc.socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { return .failure(Failure(description: String(cString: strerror(errno)))) }
         defer { close(socket) }
-        var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
+        var limit = timeval(seconds: timeout)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         guard connect(socket, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else {

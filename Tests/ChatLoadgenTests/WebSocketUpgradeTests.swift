@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ChatLoadgen
+import WebSocketAccept
 
 /// The client's side of the opening handshake: the request, the key, the check of the answer.
 @Suite struct WebSocketUpgradeTests {
@@ -11,7 +12,7 @@ import Testing
     private func response(_ lines: [String]) -> String { lines.joined(separator: "\r\n") + "\r\n\r\n" }
 
     @Test func acceptValueIsTheRFCs() {
-        #expect(WebSocketUpgrade.acceptValue(for: Self.rfcKey) == Self.rfcAccept)
+        #expect(SecWebSocketAccept.value(for: Self.rfcKey) == Self.rfcAccept)
     }
 
     @Test func keysAreSixteenRandomBytesInBase64() throws {
