@@ -64,7 +64,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The libevent layer: event base, listener, connections, signals, timers.
+        // The libevent layer: event base, listener, connections, signals, timers; and the web client's
+        // files, embedded at build time as byte arrays (PackageResources.index_html and so on), no Bundle.
         .target(
             name: "ChatServer",
             dependencies: [
@@ -80,6 +81,11 @@ let package = Package(
                 "WebSocketAccept",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [
+                .embedInCode("WebClient/index.html"),
+                .embedInCode("WebClient/client.css"),
+                .embedInCode("WebClient/client.js"),
             ]
         ),
         // What both executables share: the log handler and CHAT_* environment defaults.

@@ -4,9 +4,10 @@ import WebSocketAccept
 
 /// HTTP/1.1 on the chat port (and the TLS port): a connection whose first line starts
 /// `GET ` is a request, not protocol v1 (which has no such verb). `GET /` serves the web
-/// client, `GET /stats` a server-sent-events stream of figures, `GET /chat` upgrades to
-/// WebSocket, which carries protocol v1: one command line per text message from the
-/// client, one line per text message from the server.
+/// client's page (`/client.css` and `/client.js` its stylesheet and script), `GET /stats` a
+/// server-sent-events stream of figures, `GET /chat` upgrades to WebSocket, which carries
+/// protocol v1: one command line per text message from the client, one line per text
+/// message from the server.
 extension Connection {
     /// The first line of a connection on a port that also answers HTTP.
     func sniff(_ line: UnsafeRawBufferPointer, framer: inout LineFramer) {
@@ -32,9 +33,11 @@ extension Connection {
         guard request.isComplete else { return }
         switch request.path {
         case "/", "/index.html":
-            respond(status: 200, reason: "OK", contentType: "text/html; charset=utf-8", body: WebClientPage.html,
-                    extraHeaders: ["Content-Security-Policy: default-src 'self'; script-src 'unsafe-inline'; "
-                                   + "style-src 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:"])
+            respond(with: WebClientFiles.page)
+        case "/client.css":
+            respond(with: WebClientFiles.stylesheet)
+        case "/client.js":
+            respond(with: WebClientFiles.script)
         case "/stats":
             startEventStream()
         case "/chat":
@@ -52,15 +55,27 @@ extension Connection {
     /// Answers and closes once flushed.
     private func respond(status: Int, reason: String, contentType: String = "text/plain; charset=utf-8", body: String,
                          extraHeaders: [String] = []) {
+        respond(with: Self.httpResponse(status: status, reason: reason, contentType: contentType, body: Array(body.utf8),
+                                        extraHeaders: extraHeaders))
+    }
+
+    /// Sends a whole answer, head and body, and closes once flushed.
+    private func respond(with response: [UInt8]) {
         http = nil
-        let bodyBytes = Array(body.utf8)
-        var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: \(contentType)\r\nContent-Length: \(bodyBytes.count)\r\n"
+        response.withUnsafeBytes { send($0) }
+        server.dispatcher.disconnect(self)
+        closeAfterFlush()
+    }
+
+    /// A whole answer that ends the connection: the head, the headers every such answer has,
+    /// `extraHeaders`, then the body.
+    static func httpResponse(status: Int, reason: String, contentType: String, body: [UInt8],
+                             extraHeaders: [String] = []) -> [UInt8] {
+        var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
             + "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n"
         for header in extraHeaders { head += header + "\r\n" }
         head += "\r\n"
-        (Array(head.utf8) + bodyBytes).withUnsafeBytes { send($0) }
-        server.dispatcher.disconnect(self)
-        closeAfterFlush()
+        return Array(head.utf8) + body
     }
 
     /// `GET /stats`: the head now, then one `data:` event a second until the client goes.

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """End-to-end test of the web client page in headless Chromium against a running server.
 
-Two browsers (Alice, Bob) and one plain TCP client (Tcpuser) chat in room "lobby":
-say fan-out in both directions, a direct message, member lists, nick and quit notices,
+Two browsers (Alice, Bob) and one plain TCP client (Tcpuser) chat in room "lobby",
+on a page whose stylesheet and script are files of their own under a Content-Security-Policy
+without 'unsafe-inline': say fan-out in both directions, a direct message, member lists, nick and quit notices,
 hostile text shown as text (no markup runs), and the live /stats chart.
 
 Usage:
@@ -104,6 +105,8 @@ class Browser:
         self.timeout = timeout
         self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         self.driver.set_page_load_timeout(timeout * 3)
+        self.driver.set_script_timeout(timeout)
+        self.console = []  # every console entry so far: the driver hands each out once
         self.driver.get(url)
 
     def wait(self, condition, message, timeout=None):
@@ -183,13 +186,20 @@ class Browser:
             return
         raise StepFailed(f"{self.label}: an alert is open ({text!r}): markup from a message ran")
 
-    def script_errors(self):
+    def console_entries(self):
         try:
-            logs = self.driver.get_log("browser")
+            self.console.extend(self.driver.get_log("browser"))
         except WebDriverException:
-            return []
-        return [entry["message"] for entry in logs
+            pass
+        return self.console
+
+    def script_errors(self):
+        return [entry["message"] for entry in self.console_entries()
                 if entry.get("level") == "SEVERE" and "Uncaught" in entry.get("message", "")]
+
+    def policy_violations(self):
+        return [entry["message"] for entry in self.console_entries()
+                if "Content Security Policy" in entry.get("message", "")]
 
     def canvas_hash(self):
         return self.js(
@@ -285,6 +295,33 @@ def main():
     step("a. Bob registers in browser B and joins lobby", open_bob)
     step("a. Tcpuser registers over TCP and joins lobby", open_tcp)
     alice, bob, tcp = state["alice"], state["bob"], state["tcp"]
+
+    # The page's files: its own stylesheet and script, nothing inline, and a policy that says so.
+    def page_files():
+        policy = alice.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(location.href, {cache: 'no-store'}).then(r => done(r.headers.get('content-security-policy')),"
+            "                                            e => done('fetch failed: ' + e));")
+        if not policy or "script-src 'self'" not in policy or "style-src 'self'" not in policy:
+            raise StepFailed(f"the page's Content-Security-Policy is {policy!r}: no script-src and style-src 'self'")
+        if "unsafe-inline" in policy:
+            raise StepFailed(f"the page's Content-Security-Policy allows inline code: {policy!r}")
+        for browser in (alice, bob):
+            files = browser.js(
+                "return {scripts: [...document.scripts].map(s => new URL(s.src || 'inline:', location.href).pathname),"
+                "  sheets: [...document.styleSheets].map(s => s.href ? new URL(s.href).pathname : 'inline'),"
+                "  inline: document.querySelectorAll('style, [style]').length"
+                "    + [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,"
+                "  grid: getComputedStyle(document.querySelector('main')).display};")
+            if files["scripts"] != ["/client.js"] or files["sheets"] != ["/client.css"] or files["inline"]:
+                raise StepFailed(f"{browser.label}: the page should load /client.js and /client.css and nothing inline: {files!r}")
+            if files["grid"] != "grid":
+                raise StepFailed(f"{browser.label}: /client.css is not applied (main is display: {files['grid']})")
+            violations = browser.policy_violations()
+            if violations:
+                raise StepFailed(f"{browser.label}: the page broke its Content-Security-Policy: {violations}")
+
+    step("a. the page runs from /client.css and /client.js under a policy without 'unsafe-inline'", page_files)
 
     # b. Conversation across the two transports.
     def alice_says():

@@ -2,8 +2,9 @@
 """A development stand-in for the chat server, for working on the web client page.
 
 It serves, on 127.0.0.1 only:
-  - HTTP:  GET /        the page, read from Sources/ChatServer/WebClientPage.swift on
-                        every request (so edits show on reload);
+  - HTTP:  GET /        the page, /client.css and /client.js its stylesheet and script,
+                        read from Sources/ChatServer/WebClient/ on every request (so
+                        edits show on reload), with the server's Content-Security-Policy;
            GET /stats   a Server-Sent Events stream, one `data: <json>` per second with
                         fake figures;
            GET /chat    a WebSocket (RFC 6455, done by hand: no dependencies), one v1
@@ -35,21 +36,26 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SWIFT_PAGE = os.path.join(HERE, "..", "..", "Sources", "ChatServer", "WebClientPage.swift")
+WEB_CLIENT = os.path.join(HERE, "..", "..", "Sources", "ChatServer", "WebClient")
+# Path -> (file in WEB_CLIENT, Content-Type), as the server serves them (Connection+HTTP.swift).
+WEB_FILES = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/index.html": ("index.html", "text/html; charset=utf-8"),
+    "/client.css": ("client.css", "text/css; charset=utf-8"),
+    "/client.js": ("client.js", "text/javascript; charset=utf-8"),
+}
+# The page's policy, as WebClientFiles.contentSecurityPolicy has it: nothing inline runs.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+       "connect-src 'self' ws: wss:; img-src 'self' data:")
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 HISTORY = 10
 
 
-def page_html():
-    """The string value of WebClientPage.html: the lines between `#\"\"\"` and `\"\"\"#`,
-    less the 4 spaces of indentation that Swift's multi-line literal strips."""
-    with open(SWIFT_PAGE, encoding="utf-8") as f:
-        source = f.read()
-    start = source.index('#"""\n') + len('#"""\n')
-    end = source.index('\n    """#', start)
-    lines = source[start:end].split("\n")
-    return "\n".join(line[4:] if line.startswith("    ") else line.lstrip(" ") for line in lines)
+def web_file(name):
+    """The bytes of one of the web client's files, as the server embeds them."""
+    with open(os.path.join(WEB_CLIENT, name), "rb") as f:
+        return f.read()
 
 
 class Client:
@@ -390,12 +396,17 @@ async def serve_http(chat, reader, writer):
     elif path == "/stats":
         await serve_stats(chat, writer)
     else:
-        if path == "/":
-            status, ctype, body = "200 OK", "text/html; charset=utf-8", page_html().encode()
+        extra = ""
+        if path in WEB_FILES:
+            name, ctype = WEB_FILES[path]
+            status, body = "200 OK", web_file(name)
+            if name == "index.html":
+                extra = f"Content-Security-Policy: {CSP}\r\n"
         else:
             status, ctype, body = "404 Not Found", "text/plain; charset=utf-8", b"not found\n"
         writer.write(f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
-                     "Connection: close\r\n\r\n".encode() + body)
+                     f"Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n{extra}\r\n"
+                     .encode() + body)
         await writer.drain()
         writer.close()
 

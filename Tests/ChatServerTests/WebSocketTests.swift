@@ -131,6 +131,27 @@ import Glibc
         #expect(page.headers.contains { $0.lowercased().hasPrefix("content-type: text/html") })
         #expect(page.body.lowercased().hasPrefix("<!doctype html>"))
         #expect(!page.body.contains("http://") || !page.body.contains("<script src"), "the page loads nothing from elsewhere")
+        // Scripts and styles come from the server's own files; nothing inline may run.
+        #expect(page.headers.contains("Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
+                                      + "connect-src 'self' ws: wss:; img-src 'self' data:"), "\(page.headers)")
+        #expect(!page.headers.joined().contains("unsafe-inline"))
+        #expect(page.body.contains(#"<link rel="stylesheet" href="/client.css">"#))
+        #expect(page.body.contains(#"<script type="module" src="/client.js"></script>"#))
+        #expect(!page.body.contains("<style") && !page.body.contains("<script>") && !page.body.contains(" style="))
+        // Each file as the build embedded it, the same bytes as in Sources/ChatServer/WebClient/.
+        let webClient = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/ChatServer/WebClient")
+        for (path, file, type) in [("/", "index.html", "text/html; charset=utf-8"), ("/index.html", "index.html", "text/html; charset=utf-8"),
+                                   ("/client.css", "client.css", "text/css; charset=utf-8"),
+                                   ("/client.js", "client.js", "text/javascript; charset=utf-8")] {
+            let answer = try HTTPResponse.get(path, port: server.port)
+            let bytes = try Data(contentsOf: webClient.appendingPathComponent(file))
+            #expect(answer.status == 200, "\(path)")
+            #expect(answer.headers.contains("Content-Type: \(type)"), "\(path): \(answer.headers)")
+            #expect(answer.headers.contains("Content-Length: \(bytes.count)"), "\(path): \(answer.headers)")
+            #expect(answer.headers.contains("Cache-Control: no-store"), "\(path): \(answer.headers)")
+            #expect(answer.body == String(decoding: bytes, as: UTF8.self), "\(path) is \(file)")
+        }
         #expect(try HTTPResponse.get("/nothing-here", port: server.port).status == 404)
 
         let stream = try server.connect()
