@@ -77,7 +77,9 @@ extension LoadGenerator {
     }
 
     /// At the end of a read: the deliveries it brought go into this thread's row of the
-    /// ledger, where their senders' windows see them.
+    /// ledger, where their senders' windows see them at their next pong or tick. (Letting
+    /// them send sooner cost S1 deliveries: at once from here, a third, as each write then
+    /// carries a message, not a window's worth; at the end of the pass, a tenth.)
     func publishDeliveries() {
         deliveryBatch.publish(to: ledger)
     }
