@@ -1,7 +1,7 @@
 import ChatCore
 
 /// What the dispatcher asks: each answer comes from a script's reply (nil: the link went).
-extension ClusterNode: ChatCluster {
+extension ClusterNode: ChatWorld {
     public func claim(_ name: ChatName, for session: Session, then done: @escaping (ClusterReply) -> Void) {
         flushPass()
         let sent = run(.register, [name.folded.description, name.description]) { reply in
@@ -127,10 +127,11 @@ extension ClusterNode: ChatCluster {
         }
     }
 
-    public func say(in room: ChatName, from sender: ChatName, millis: Int64, text: UnsafeRawBufferPointer) -> Bool {
+    public func say(in room: Room, from session: Session, as sender: ChatName, millis: Int64,
+                    text: UnsafeRawBufferPointer) -> Bool {
         guard isAvailable, queuedBytes < configuration.maxQueuedBytes else { return false }
         // The sender's chats of this pass go first: room messages are sent before chats.
-        let folded = room.folded, senderFolded = sender.folded
+        let folded = room.name.folded, senderFolded = sender.folded
         if chatBatch.senders.contains(senderFolded) { flushPass() }
         // So are its room messages of this pass in a batch that goes out after this room's.
         if !sayBatches.accepts(from: senderFolded, in: folded) { flushSays() }
@@ -148,15 +149,16 @@ extension ClusterNode: ChatCluster {
         if localRoom == nil, let link = rooms[room.folded] { release(link) }
     }
 
-    public func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool, emptied: [ChatName]) {
+    public func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool, rooms: [Room]) {
         flushPass()
         var command = RedisCommand()
         command.add(name.folded)
         command.add(voluntary ? "v" : !notify && configuration.isOneProcess ? "s" : "x")
         command.add(ClusterWire.optionalText(text))
         run(.unregister, command) { _ in }
-        for room in emptied {
-            if let link = rooms[room.folded] { release(link) }
+        // The local rooms that emptied with it let their links go.
+        for room in rooms where room.members.isEmpty {
+            if let link = self.rooms[room.name.folded] { release(link) }
         }
     }
 

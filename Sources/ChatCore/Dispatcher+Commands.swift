@@ -1,21 +1,81 @@
+/// Each command's rules, once, whichever ``ChatWorld`` answers: what the session's own state
+/// decides (bad names, memberships, the per-user room limit) is decided here at once; what
+/// only the world knows is asked of it, and the session's further lines wait until it answers
+/// (at once for a ``LocalWorld``, later for a node of a cluster).
+///
+/// Byte arguments point into the line being handled, so whatever an answer needs later (a
+/// name, an error's detail) is copied before the world is asked.
 extension Dispatcher {
     func execute(_ command: Command, from session: Session) {
-        if let cluster { return execute(command, from: session, in: cluster) }
         switch command {
         case .register(let name): register(session, as: name)
-        case .list: registry.deliver(.userList(Array(registry.userNames)), to: session)
+        case .list:
+            guard available(for: session) else { return }
+            awaitAnswer(session)
+            world.userNames { [self] names in
+                answer(session) {
+                    if let names { reply(.userList(names), to: session) } else { sendError(.unavailable, to: session) }
+                }
+            }
+        case .rooms:
+            guard available(for: session) else { return }
+            awaitAnswer(session)
+            world.roomNames { [self] names in
+                answer(session) {
+                    if let names { reply(.roomList(names), to: session) } else { sendError(.unavailable, to: session) }
+                }
+            }
         case .chat(let to, let text): chat(from: session, to: to, text: text)
         case .join(let room): join(session, room: room)
-        case .say(let room, let text): say(from: session, in: room, text: text)
-        case .leave(let room): leave(session, room: room)
-        case .rooms: registry.deliver(.roomList(Array(registry.roomNames)), to: session)
+        case .say(let room, let text):
+            guard let (room, _) = membership(of: session, in: room), let from = session.name else { return }
+            guard world.say(in: room, from: session, as: from, millis: clock(), text: text) else {
+                return sendError(.unavailable, to: session)
+            }
+        case .leave(let given):
+            // The local room lets go at once; `left` waits until the world has let go too,
+            // so that what the user does next sees the room without it.
+            guard let (room, index) = membership(of: session, in: given), let name = session.name else { return }
+            let spelling = room.name
+            registry.leave(room, session: session, membershipIndex: index)
+            awaitAnswer(session)
+            world.leave(name, room: spelling, localRoom: registry.room(named: spelling)) { [self] in
+                answer(session) { reply(.left(room: spelling), to: session) }
+            }
         case .who(let room): who(for: session, in: room)
         case .nick(let name): nick(session, to: name)
-        case .quit(let text): quit(session, text: text)
-        case .ping(let token): registry.deliver(.pong(token: token), to: session)
-        case .help: registry.deliver(.help, to: session)
+        case .quit(let text):
+            // Its bye is the last line: it waits for the replies still held for earlier chats.
+            if session.heldReplies != nil {
+                var line = Array("quit".utf8)
+                if let text { line += [UInt8(ascii: ",")] + Array(text) }
+                session.isAwaiting = true
+                session.quitWaitsForReplies = true
+                session.backlog.insert(.line(line), at: 0)
+                return
+            }
+            quit(session, text: text)
+        case .ping(let token): reply(.pong(token: token), to: session)
+        case .help: reply(.help, to: session)
         }
     }
+
+    func quit(_ session: Session, text: UnsafeRawBufferPointer?) {
+        if let name = session.name { leaveWorld(session, name: name, text: text, voluntary: true) }
+        session.isClosed = true
+        registry.deliver(.bye(.quit), to: session)
+        session.closeAfterFlush()
+    }
+
+    /// Frees the session's name and memberships, locally at once and in the world, which
+    /// tells the rooms' members `quit` (unless `notify` is false: the process is stopping).
+    func leaveWorld(_ session: Session, name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool = true) {
+        let rooms = session.rooms
+        registry.unregister(session)
+        world.gone(name, text: text, voluntary: voluntary, notify: notify, rooms: rooms)
+    }
+
+    // MARK: Commands
 
     private func register(_ session: Session, as given: UnsafeRawBufferPointer) {
         if let current = session.name {
@@ -23,60 +83,127 @@ extension Dispatcher {
         }
         guard let name = ChatName(given) else { return sendError(.badName, detail: given, to: session) }
         guard registry.user(named: name) == nil else { return sendError(.nameTaken, detail: given, to: session) }
-        registry.register(session, as: name)
-        registry.deliver(.ack(name: name, previous: nil), to: session)
+        guard available(for: session) else { return }
+        awaitAnswer(session)
+        world.claim(name, for: session) { [self] outcome in
+            // Claimed for a session that has gone meanwhile: the claim goes too.
+            if session.isClosed, case .done = outcome { world.gone(name, text: nil, voluntary: false, notify: true, rooms: []) }
+            answer(session) {
+                switch outcome {
+                case .done:
+                    registry.register(session, as: name)
+                    reply(.ack(name: name, previous: nil), to: session)
+                case .refused: name.withBytes { sendError(.nameTaken, detail: $0, to: session) }
+                case .unavailable: sendError(.unavailable, to: session)
+                }
+            }
+        }
     }
 
+    /// A chat does not hold the session's later lines (a client may pipeline thousands): when
+    /// the world cannot answer at once, it takes a place among the session's replies, and
+    /// replies made after it wait behind it until the world says whether the recipient exists.
     private func chat(from session: Session, to given: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer?) {
         guard let name = ChatName(given) else { return sendError(.badName, detail: given, to: session) }
-        guard let recipient = registry.user(named: name), let from = session.name else {
-            return sendError(.noSuchUser, detail: given, to: session)
+        guard let from = session.name else { return sendError(.noSuchUser, detail: given, to: session) }
+        guard available(for: session) else { return }
+        chatsAsked &+= 1
+        let ticket = chatsAsked
+        // An answer inside the call (a local world, a node that cannot even queue it) is given
+        // in its place at once; a later one fills the place the chat holds among the replies.
+        let outer = askingChat
+        askingChat = ticket
+        world.chat(from: from, to: name, text: text) { [self] outcome in
+            if askingChat == ticket { return answeredAtOnce = (ticket, outcome) }
+            chatAnswered(ticket, outcome, to: name, for: session)
         }
-        registry.deliver(.chat(from: from, text: text), to: recipient)
+        askingChat = outer
+        if let (answered, outcome) = answeredAtOnce, answered == ticket {
+            answeredAtOnce = nil
+            switch outcome {
+            case .done: return
+            case .refused: return sendError(.noSuchUser, detail: given, to: session)
+            case .unavailable: return sendError(.unavailable, to: session)
+            }
+        }
+        if session.heldReplies == nil { session.heldReplies = HeldReplies() }
+        session.heldReplies!.hold(ticket)
+    }
+
+    /// The world's later answer to the chat `ticket`: its place among the held replies is
+    /// filled (with its error, or nothing) and what can go out goes.
+    private func chatAnswered(_ ticket: UInt64, _ outcome: ClusterReply, to name: ChatName, for session: Session) {
+        guard !session.isClosed, session.heldReplies != nil else { return }
+        var error: [UInt8]?
+        switch outcome {
+        case .done: break
+        case .refused:
+            errors[.noSuchUser, default: 0] += 1
+            error = name.withBytes { detail in
+                registry.withLines(of: .error(.noSuchUser, detail: detail), in: session.format) { Array($0) }
+            }
+        case .unavailable:
+            errors[.unavailable, default: 0] += 1
+            error = registry.withLines(of: .error(.unavailable, detail: nil), in: session.format) { Array($0) }
+        }
+        for bytes in session.heldReplies!.fill(ticket, with: error) {
+            bytes.withUnsafeBytes { registry.send($0, to: session) }
+        }
+        guard session.heldReplies!.isEmpty else { return }
+        session.heldReplies = nil
+        // A quit waited for the replies before its bye.
+        if session.quitWaitsForReplies {
+            session.quitWaitsForReplies = false
+            answer(session) {}
+        }
     }
 
     private func join(_ session: Session, room given: UnsafeRawBufferPointer) {
         guard let roomName = ChatName(given), let name = session.name else {
             return sendError(.badName, detail: given, to: session)
         }
-        let existing = registry.room(named: roomName)
-        if let existing, session.membershipIndex(of: existing) != nil {
+        if let existing = registry.room(named: roomName), session.membershipIndex(of: existing) != nil {
             return sendError(.alreadyInRoom, detail: given, to: session)
         }
         if let limit = limits.maxRoomsPerUser, session.roomCount >= limit {
             return sendError(.tooManyRooms, detail: given, to: session)
         }
-        if existing == nil, let limit = limits.maxRooms, registry.roomCount >= limit {
-            return sendError(.roomsFull, detail: given, to: session)
-        }
-        let room = registry.join(session, roomNamed: roomName)
-        registry.deliver(.joined(room: room.name, members: room.members.count), to: session)
-        for position in 0..<room.history.count {
-            let entry = room.history[position]
-            entry.text.withUnsafeBytes { text in
-                registry.deliver(.history(room: room.name, millis: entry.millis, from: entry.from, text: text), to: session)
+        guard available(for: session) else { return }
+        awaitAnswer(session)
+        world.join(session, as: name, room: roomName) { [self] outcome in
+            answer(session) {
+                switch outcome {
+                case .joined(let spelling, let members, let history, let recent):
+                    let room = registry.join(session, roomNamed: spelling)
+                    reply(.joined(room: room.name, members: members), to: session)
+                    for entry in history {
+                        entry.text.withUnsafeBytes { text in
+                            reply(.history(room: room.name, millis: entry.millis, from: entry.from, text: text), to: session)
+                        }
+                    }
+                    for entry in recent {
+                        entry.text.withUnsafeBytes { reply(.say(room: room.name, from: entry.from, text: $0), to: session) }
+                    }
+                case .roomsFull: roomName.withBytes { sendError(.roomsFull, detail: $0, to: session) }
+                case .unavailable: sendError(.unavailable, to: session)
+                }
             }
         }
-        registry.broadcast(.memberJoined(room: room.name, name: name), in: room, except: session)
-    }
-
-    private func say(from session: Session, in given: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer) {
-        guard let (room, _) = membership(of: session, in: given), let from = session.name else { return }
-        registry.broadcast(.say(room: room.name, from: from, text: text), in: room, except: session)
-        room.history.append(millis: clock(), from: from, text: text)
-    }
-
-    private func leave(_ session: Session, room given: UnsafeRawBufferPointer) {
-        guard let (room, index) = membership(of: session, in: given), let name = session.name else { return }
-        registry.deliver(.left(room: room.name), to: session)
-        registry.broadcast(.memberLeft(room: room.name, name: name), in: room, except: session)
-        registry.leave(room, session: session, membershipIndex: index)
     }
 
     private func who(for session: Session, in given: UnsafeRawBufferPointer) {
         guard let roomName = ChatName(given) else { return sendError(.badName, detail: given, to: session) }
-        guard let room = registry.room(named: roomName) else { return sendError(.noSuchRoom, detail: given, to: session) }
-        registry.deliver(.who(room: room.name, members: room.members.compactMap(\.name)), to: session)
+        guard available(for: session) else { return }
+        awaitAnswer(session)
+        world.members(of: roomName) { [self] outcome in
+            answer(session) {
+                switch outcome {
+                case .members(let room, let names): reply(.who(room: room, members: names), to: session)
+                case .noSuchRoom: roomName.withBytes { sendError(.noSuchRoom, detail: $0, to: session) }
+                case .unavailable: sendError(.unavailable, to: session)
+                }
+            }
+        }
     }
 
     private func nick(_ session: Session, to given: UnsafeRawBufferPointer) {
@@ -86,25 +213,22 @@ extension Dispatcher {
         if let holder = registry.user(named: name), holder !== session {
             return sendError(.nameTaken, detail: given, to: session)
         }
-        if name != old {
-            registry.broadcastToRoomMates(of: session, .nick(old: old, new: name))
-            registry.rename(session, to: name)
-        }
-        registry.deliver(.ack(name: name, previous: old), to: session)
-    }
-
-    func quit(_ session: Session, text: UnsafeRawBufferPointer?) {
-        if let name = session.name, let cluster {
-            leaveCluster(session, name: name, cluster: cluster, text: text, voluntary: true)
-        } else if let name = session.name {
-            if session.roomCount > 0 {
-                registry.broadcastToRoomMates(of: session, .quit(name: name, text: text, voluntary: true))
+        if name == old { return reply(.ack(name: name, previous: old), to: session) }
+        guard available(for: session) else { return }
+        awaitAnswer(session)
+        world.rename(session, from: old, to: name) { [self] outcome in
+            // Renamed for a session that has gone meanwhile: its `gone` named the old name.
+            if session.isClosed, case .done = outcome { world.gone(name, text: nil, voluntary: false, notify: true, rooms: []) }
+            answer(session) {
+                switch outcome {
+                case .done:
+                    registry.rename(session, to: name)
+                    reply(.ack(name: name, previous: old), to: session)
+                case .refused: name.withBytes { sendError(.nameTaken, detail: $0, to: session) }
+                case .unavailable: sendError(.unavailable, to: session)
+                }
             }
-            registry.unregister(session)
         }
-        session.isClosed = true
-        registry.deliver(.bye(.quit), to: session)
-        session.closeAfterFlush()
     }
 
     // MARK: Helpers

@@ -1,6 +1,6 @@
-/// Turns each complete line from a session into a command and carries it out
-/// against the registry: framing errors, the error precedence of protocol v1,
-/// replies, and fan-out.
+/// Turns each complete line from a session into a command and carries it out against its
+/// ``ChatWorld``: framing errors, the error precedence of protocol v1, each command's checks
+/// (once, whichever world answers), replies in command order, and fan-out.
 ///
 /// Lines are parsed in place and answered with typed ``ChatEvent``s, which the
 /// registry writes in each recipient's format into reused buffers, so a line costs
@@ -25,9 +25,14 @@ public final class Dispatcher {
     /// The session whose line is being handled now, if any. Unowned and unchecked: it is
     /// set only while ``handle(line:from:)`` runs, whose caller holds the session.
     @exclusivity(unchecked) private(set) unowned(unsafe) var handling: Session?
-    /// The other nodes, on a node of a cluster; nil on a single server, where the registry
-    /// answers every command at once.
-    public var cluster: (any ChatCluster)?
+    /// Where the chat's shared state lives: a ``LocalWorld`` over the registry, which answers
+    /// every command at once, or a node of a cluster, whose answers come later.
+    public var world: any ChatWorld
+    /// Chats asked of the world so far: each one's ticket among its session's held replies.
+    var chatsAsked: UInt64 = 0
+    /// The chat being asked inside `world.chat`'s call, and its answer if given there.
+    var askingChat: UInt64 = 0
+    var answeredAtOnce: (ticket: UInt64, outcome: ClusterReply)?
 
     /// - Parameters:
     ///   - clock: wall-clock milliseconds, for history timestamps.
@@ -43,6 +48,7 @@ public final class Dispatcher {
         self.clock = clock
         self.monotonicClock = monotonicClock
         self.lineTooLongDetail = Array("\(maxLine)".utf8)
+        world = LocalWorld(registry: registry, limits: limits)
     }
 
     /// Handles one complete line, without its LF or the CR before it.
@@ -92,7 +98,7 @@ public final class Dispatcher {
         execute(command, from: session)
     }
 
-    /// Runs `action` once the session's command that awaits the cluster has its answer, before
+    /// Runs `action` once the session's command that awaits the world has its answer, before
     /// the lines that came meanwhile; at once when none waits. A dialect's next step after a
     /// command (join once registered, a greeting once joined) comes in its turn so.
     public func afterAnswer(to session: Session, _ action: @escaping () -> Void) {
@@ -121,13 +127,7 @@ public final class Dispatcher {
         session.backlog = []
         session.continuations = []
         guard let name = session.name else { return }
-        if let cluster {
-            return leaveCluster(session, name: name, cluster: cluster, text: nil, voluntary: false, notify: notify)
-        }
-        if notify && session.roomCount > 0 {
-            registry.broadcastToRoomMates(of: session, .quit(name: name, text: nil, voluntary: false))
-        }
-        registry.unregister(session)
+        leaveWorld(session, name: name, text: nil, voluntary: false, notify: notify)
     }
 
     /// Takes a `--rate-limit` token from the session; true when there was one or no limit is set.
@@ -147,7 +147,7 @@ public final class Dispatcher {
     }
 
     /// Sends the answer to a session's own command: at once, or behind an earlier `chat`
-    /// that still waits for the cluster.
+    /// that still waits for the world.
     func reply(_ event: ChatEvent, to session: Session) {
         guard session.heldReplies != nil else { return registry.deliver(event, to: session) }
         registry.withLines(of: event, in: session.format) { session.heldReplies!.append($0) }

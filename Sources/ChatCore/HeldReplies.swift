@@ -3,7 +3,8 @@
 ///
 /// A `chat` takes a place in the queue; replies made after it queue behind it, formatted;
 /// when the chat is answered its place is filled (with its error, or nothing) and the
-/// front of the queue goes out. Only a node of a cluster ever holds replies.
+/// front of the queue goes out. Only a world that answers later (a node of a cluster) makes
+/// a session hold replies.
 struct HeldReplies {
     enum Entry {
         /// A chat's place, by its ticket, until the cluster answers it.
@@ -12,15 +13,12 @@ struct HeldReplies {
     }
 
     private(set) var entries: [Entry] = []
-    private var nextTicket: UInt64 = 0
 
     var isEmpty: Bool { entries.isEmpty }
 
-    /// Keeps a place for a chat's answer.
-    mutating func takeTicket() -> UInt64 {
-        nextTicket &+= 1
-        entries.append(.waiting(nextTicket))
-        return nextTicket
+    /// Keeps a place for the answer to the chat `ticket` (the dispatcher numbers its chats).
+    mutating func hold(_ ticket: UInt64) {
+        entries.append(.waiting(ticket))
     }
 
     mutating func append(_ bytes: UnsafeRawBufferPointer) {

@@ -103,7 +103,7 @@ public final class ChatServer {
             ?? siblings?.hub.map { ClusterConfiguration.loops($0, historyLimit: configuration.history, maxRooms: configuration.limits.maxRooms) }
         if let clusterConfiguration {
             let node = ClusterNode(configuration: clusterConfiguration, registry: dispatcher.registry, loop: loop, logger: logger)
-            dispatcher.cluster = node
+            dispatcher.world = node
             cluster = node
         } else {
             cluster = nil

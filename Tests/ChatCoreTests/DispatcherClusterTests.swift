@@ -1,9 +1,9 @@
 import Testing
 @testable import ChatCore
 
-/// A ``ChatCluster`` whose answers the test gives by hand, one request at a time: the
+/// A ``ChatWorld`` whose answers the test gives by hand, one request at a time: the
 /// dispatcher's side of a cluster without Redis (the real one is tested over sockets).
-final class ScriptedCluster: ChatCluster {
+final class ScriptedCluster: ChatWorld {
     var isAvailable = true
     /// Requests in the order asked, as words, and their answers waiting to be given.
     private(set) var requests: [String] = []
@@ -80,9 +80,9 @@ final class ScriptedCluster: ChatCluster {
         }
     }
 
-    func say(in room: ChatName, from sender: ChatName, millis: Int64, text: UnsafeRawBufferPointer) -> Bool {
+    func say(in room: Room, from session: Session, as sender: ChatName, millis: Int64, text: UnsafeRawBufferPointer) -> Bool {
         guard isAvailable else { return false }
-        said.append("\(room) \(sender) \(String(decoding: text, as: UTF8.self))")
+        said.append("\(room.name) \(sender) \(String(decoding: text, as: UTF8.self))")
         return true
     }
 
@@ -91,7 +91,7 @@ final class ScriptedCluster: ChatCluster {
         ask { _ in done() }
     }
 
-    func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool, emptied rooms: [ChatName]) {
+    func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool, rooms: [Room]) {
         goneNames.append(notify ? name.description : "\(name) silently")
     }
 
@@ -108,7 +108,7 @@ final class ScriptedCluster: ChatCluster {
     let harness = ChatHarness()
     let cluster = ScriptedCluster()
 
-    init() { harness.dispatcher.cluster = cluster }
+    init() { harness.dispatcher.world = cluster }
 
     @Test func linesAfterACommandThatWaitsAreHeldAndAnsweredInOrderAfterIt() {
         let ann = harness.connect()

@@ -1,17 +1,23 @@
-/// What a dispatcher asks of the other nodes of a cluster, beyond its own ``Registry``.
+/// What the dispatcher asks of the world beyond the sessions it serves: the one seam between
+/// each command's rules, which the dispatcher checks once, and where the chat's shared state
+/// lives.
 ///
-/// On a single server there is no cluster: the registry is the whole chat and answers
-/// every command at once. On a node of a cluster the registry is the node's local view
-/// (its own sessions, and the rooms they are in), and a `ChatCluster` holds the rest:
-/// names, rooms, memberships and history shared by every node. Its answers come later,
-/// on the node's own thread, through the closures passed in; the dispatcher holds the
-/// asking session's further lines until then (or, for `chat`, only its further replies),
-/// so replies stay in command order.
+/// Three worlds answer it:
+/// - ``LocalWorld``: one loop's ``Registry`` is the whole chat, and every answer comes at once,
+///   inside the call.
+/// - A node of a cluster (`ChatCluster.ClusterNode`): the registry is the node's local view (its
+///   own sessions, and the rooms they are in) and the rest (names, rooms, memberships, history)
+///   is shared with the other nodes, through Redis or, for the loops of one process, their hub.
+///   Its answers come later, on the node's own thread.
 ///
-/// Every room event, the sender's own node included, reaches local members through the
-/// cluster (the implementation calls back into the registry's fan-out), so each member
-/// sees a room's messages in the one order the cluster gave them.
-public protocol ChatCluster: AnyObject {
+/// Answers come through the closures passed in, which may run before the call returns. The
+/// dispatcher holds the asking session's further lines until then (or, for `chat`, only its
+/// further replies), so replies stay in command order whoever answers.
+///
+/// Every room event reaches local members through the world (a node calls back into the
+/// registry's fan-out, its own messages included), so each member sees a room's messages in
+/// the one order the world gave them.
+public protocol ChatWorld: AnyObject {
     /// False while the node cannot reach the cluster: what needs it is answered
     /// `error,unavailable` at once.
     var isAvailable: Bool { get }
@@ -32,17 +38,19 @@ public protocol ChatCluster: AnyObject {
     /// Adds `session` (registered as `name`) to `room`; `done` runs when the session may
     /// join the node's local room: from then on it receives the room's messages.
     func join(_ session: Session, as name: ChatName, room: ChatName, then done: @escaping (ClusterJoin) -> Void)
-    /// Publishes a room message; false when it cannot (unavailable, or the node's queue to
-    /// the cluster is full). Sent in batches: no answer.
-    func say(in room: ChatName, from sender: ChatName, millis: Int64, text: UnsafeRawBufferPointer) -> Bool
+    /// Publishes a room message from `session` (registered as `sender`), a member of the local
+    /// `room`; false when it cannot (unavailable, or the node's queue to the cluster is full).
+    /// No answer: a node sends its messages in batches.
+    func say(in room: Room, from session: Session, as sender: ChatName, millis: Int64, text: UnsafeRawBufferPointer) -> Bool
     /// `name` left `room`, and the local room knows; the node's local room is `localRoom`,
     /// nil once it has emptied. `done` runs once the cluster has taken it (or could not).
     func leave(_ name: ChatName, room: ChatName, localRoom: Room?, then done: @escaping () -> Void)
     /// `name` is gone (quit, closed, shut down): its claim and memberships go, and its rooms'
-    /// members hear `quit`. `rooms` are the node's local rooms that emptied with it.
-    /// `notify` false: the process is stopping, and a cluster whose every node stops with it
-    /// (the loops of this process) need tell nobody; one with nodes elsewhere still tells them.
-    func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool, emptied rooms: [ChatName])
+    /// members hear `quit`. `rooms` are the local rooms it was in, which no longer hold it (an
+    /// empty one has gone with it). `notify` false: the process is stopping, and a world whose
+    /// every node stops with it (one loop, the loops of this process) need tell nobody; a
+    /// cluster with nodes elsewhere still tells them.
+    func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool, rooms: [Room])
 }
 
 /// How the cluster answered a command that has one outcome besides success.
