@@ -7,7 +7,11 @@ import Testing
     private final class Fixture {
         var now = 1000.0
         let registry = Registry(historyLimit: 10)
-        lazy var dispatcher = Dispatcher(registry: registry, maxLine: 64, limits: limits, monotonicClock: { [unowned self] in self.now })
+        lazy var dispatcher: Dispatcher = {
+            let dispatcher = Dispatcher(registry: registry, maxLine: 64, limits: limits, monotonicClock: { [unowned self] in self.now })
+            if LaterWorld.isChosen, let local = dispatcher.world as? LocalWorld { dispatcher.world = LaterWorld(inner: local) }
+            return dispatcher
+        }()
         let limits: ChatLimits
         init(_ limits: ChatLimits) { self.limits = limits }
         func client() -> Client { Client(dispatcher: dispatcher) }

@@ -32,6 +32,7 @@ final class FramedInput {
     func finish() {
         var source = buffer
         reader.finishLine(from: &source) { event, _ in run(event) }
+        client.settle()
     }
 
     private func receive(_ chunk: ArraySlice<UInt8>) {
@@ -39,6 +40,7 @@ final class FramedInput {
         var source = buffer
         reader.read(from: &source) { event, _ in run(event) }
         peakBuffered = max(peakBuffered, buffer.count)
+        client.settle()  // a world that answers later, as the transport reads on once it has
     }
 
     private func run(_ event: LineReader.Event) -> LineReader.Next {

@@ -38,6 +38,11 @@ final class Client {
         self.dispatcher = dispatcher
     }
 
+    /// The world's answers to what the lines so far asked, when they come later (``LaterWorld``).
+    func settle() {
+        (dispatcher.world as? LaterWorld)?.settle()
+    }
+
     /// Everything received since the last `take()`, one entry per line, LF removed.
     var lines: [String] { session.lines }
 
@@ -46,6 +51,7 @@ final class Client {
 
     func send(bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { dispatcher.handle(line: $0, from: session) }
+        settle()
     }
 
     /// Sends `line` and takes the lines it produced for this client; nothing
@@ -63,10 +69,14 @@ final class Client {
         return lines
     }
 
-    func disconnect(notify: Bool = true) { dispatcher.disconnect(session, notify: notify) }
+    func disconnect(notify: Bool = true) {
+        dispatcher.disconnect(session, notify: notify)
+        settle()
+    }
 }
 
-/// A registry and dispatcher with an injected clock for history timestamps.
+/// A registry and dispatcher with an injected clock for history timestamps, on a world that
+/// answers at once (``LocalWorld``) or, with `CHAT_TEST_WORLD=later`, later (``LaterWorld``).
 final class ChatHarness {
     /// What the clock says until `setClock` changes it.
     static let epoch: Int64 = 1_700_000_000_123
@@ -82,6 +92,7 @@ final class ChatHarness {
         self.clock = clock
         registry = Registry(historyLimit: history)
         dispatcher = Dispatcher(registry: registry, maxLine: maxLine, clock: { clock.now })
+        if LaterWorld.isChosen, let local = dispatcher.world as? LocalWorld { dispatcher.world = LaterWorld(inner: local) }
     }
 
     /// Sets what the clock returns from now on.
