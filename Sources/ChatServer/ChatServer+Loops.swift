@@ -6,9 +6,10 @@ import Glibc
 #endif
 
 /// `--loops N`: N event loops in one process, each on its own thread with its own
-/// listeners (SO_REUSEPORT: the kernel spreads connections over them), its own
 /// connections and its own registry, joined by a ``LoopHub`` as nodes are joined by Redis
-/// (or, with `--redis`, each loop a node of that cluster).
+/// (or, with `--redis`, each loop a node of that cluster). Loop 0 alone listens: it accepts,
+/// applies the connection limits in the order the connections came, and hands each admitted
+/// socket to a loop in turn (``SocketHandoff``).
 extension ChatServer {
     /// Serves with `configuration.loops` loops until SIGTERM or SIGINT, then drains every
     /// loop and returns once all have stopped.

@@ -74,6 +74,10 @@ public final class ChatServer {
     /// The other loops, with `--loops` above 1.
     let siblings: LoopSiblings?
     private var doorbell: DoorbellListener?
+    /// Rung when loop 0 hands this loop connections (`--loops` above 1).
+    private var handoffListener: DoorbellListener?
+    /// Loop 0: the loop the next admitted connection goes to.
+    private var nextLoop = 0
     var figuresTimer: EventTimer?
 
     /// Binds the listening socket; throws when the address is bad or in use.
@@ -108,18 +112,20 @@ public final class ChatServer {
         } else {
             cluster = nil
         }
-        let shared = siblings != nil
-        listener = try Self.listen(loop: loop, host: configuration.host, port: configuration.port, logger: logger, shared: shared,
-                                   first: index == 0)
-        for dialect in Dialect.allCases {
+        // Loop 0 alone listens (and hands the others their connections): one accept queue per
+        // port, so the limits are applied in the order the connections came.
+        let listens = index == 0, paused = siblings != nil
+        listener = listens ? try Self.listen(loop: loop, host: configuration.host, port: configuration.port, logger: logger,
+                                             paused: paused) : nil
+        for dialect in Dialect.allCases where listens {
             guard let port = configuration.dialectPorts[dialect] else { continue }
             dialectListeners.append((dialect, try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger,
-                                                              shared: shared, first: index == 0)))
+                                                              paused: paused)))
         }
         if let port = configuration.tlsPort, let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
             if let shared = siblings?.tls { tls = shared } else { tls = try TLSContext(certificate: certificate, key: key) }
-            tlsListener = try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger, shared: shared,
-                                          first: index == 0)
+            tlsListener = listens ? try Self.listen(loop: loop, host: configuration.host, port: port, logger: logger,
+                                                    paused: paused) : nil
         } else {
             tls = nil
         }
@@ -148,12 +154,12 @@ public final class ChatServer {
         try self.init(configuration: configuration, logger: logger, index: 0, siblings: nil)
     }
 
-    private static func listen(loop: EventLoop, host: String, port: Int, logger: Logger, shared: Bool,
-                               first: Bool) throws(ServerError) -> Listener {
+    private static func listen(loop: EventLoop, host: String, port: Int, logger: Logger,
+                               paused: Bool) throws(ServerError) -> Listener {
         let address: SocketAddress
         do { address = try SocketAddress(host: host, port: port) } catch { throw .libevent(error) }
-        // A loop of several accepts once its node has joined the others (a few passes in).
-        return try Listener(loop: loop, address: address, logger: logger, reusePort: shared, claimsPort: first, startPaused: shared)
+        // Loop 0 of several accepts once its node has joined the others (a few passes in).
+        return try Listener(loop: loop, address: address, logger: logger, startPaused: paused)
     }
 
     /// The ports this loop bound, for the other loops to bind too.
@@ -212,11 +218,16 @@ public final class ChatServer {
                                           read: { [unowned self] in self.currentStats() },
                                           takeLag: { lagMonitor.takeWorst() })
         }
-        if siblings != nil {
+        if let siblings {
             let start = { [unowned self] in
                 self.listener?.start()
                 self.tlsListener?.start()
                 for (_, listener) in self.dialectListeners { listener.start() }
+                // What loop 0 handed over before this loop's node joined waits in the box.
+                self.handoffListener = siblings.handoffs[self.index].doorbell.listen(on: self.loop) { [unowned self] in
+                    self.adoptHandedOver()
+                }
+                self.adoptHandedOver()
             }
             if let cluster, configuration.cluster == nil { cluster.onAvailable = start } else { start() }
         }
@@ -225,6 +236,7 @@ public final class ChatServer {
         for connection in Array(connections.values) { connection.finish() }
         signalWatchers.removeAll()
         doorbell = nil
+        handoffListener = nil
         figuresTimer?.cancel()
         statsReporter?.stop()
         lagMonitor.stop()
@@ -283,6 +295,8 @@ public final class ChatServer {
         }
     }
 
+    /// A connection on one of loop 0's ports: admitted or refused under the limits, then served
+    /// here or, with `--loops` above 1, handed to the next loop in turn.
     private func accept(_ socket: Int32, dialect: Dialect?, tls isTLS: Bool = false) {
         let format = dialect?.formatID ?? .v1
         // Another loop has begun the drain and this one has not heard yet: as a closed listener would.
@@ -305,11 +319,39 @@ public final class ChatServer {
                 return refuse(socket, saying: .tooManyConnections, format: format, plain: !isTLS)
             }
         }
+        let accepted = AcceptedSocket(socket: socket, dialect: dialect, isTLS: isTLS, peer: peer,
+                                      countedAddress: counted ? address : nil)
+        if let siblings {
+            let target = nextLoop
+            nextLoop = (nextLoop + 1) % siblings.count
+            if target != index { return siblings.handoffs[target].post(accepted) }
+        }
+        adopt(accepted)
+    }
+
+    /// Takes what loop 0 handed this loop; while draining, closes it (as a closed listener would).
+    private func adoptHandedOver() {
+        guard let siblings else { return }
+        for accepted in siblings.handoffs[index].takeAll() {
+            guard state == .running else {
+                siblings.release()
+                if let address = accepted.countedAddress { siblings.release(address: address) }
+                close(accepted.socket)
+                continue
+            }
+            adopt(accepted)
+        }
+    }
+
+    /// Serves an admitted connection on this loop.
+    private func adopt(_ accepted: AcceptedSocket) {
+        let (socket, dialect, isTLS, peer) = (accepted.socket, accepted.dialect, accepted.isTLS, accepted.peer)
+        let counted = accepted.countedAddress != nil, address = accepted.countedAddress ?? []
         var noDelay: Int32 = 1
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
         nextConnectionID += 1
         guard let connection = Connection(socket: socket, id: nextConnectionID, server: self, dialect: dialect, peer: peer,
-                                          countedAddress: counted ? address : nil, tls: isTLS ? tls : nil,
+                                          countedAddress: accepted.countedAddress, tls: isTLS ? tls : nil,
                                           answersHTTP: dialect == nil) else {
             logger.error("cannot make the connection's buffers and events, dropping it")
             siblings?.release()

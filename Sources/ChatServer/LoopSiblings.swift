@@ -19,6 +19,8 @@ final class LoopSiblings: Sendable {
     let doorbells: [CountingDoorbell]
     /// Rings a loop to ask for its figures now, or to tell an asker that figures came in.
     let figureBells: [Doorbell]
+    /// Each loop's accepted sockets, from loop 0, which alone listens and admits.
+    let handoffs: [SocketHandoff]
     /// Each loop's figures, and who waits for which.
     let board: Locked<FigureBoard>
     /// The certificate and key every loop's TLS port serves: loop 0's SIGHUP reloads them for all.
@@ -34,6 +36,7 @@ final class LoopSiblings: Sendable {
         self.tls = tls
         doorbells = (0..<count).map { _ in CountingDoorbell() }
         figureBells = (0..<count).map { _ in Doorbell() }
+        handoffs = (0..<count).map { _ in SocketHandoff() }
         board = Locked(FigureBoard(count: count))
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// `--max-connections-per-address`, `--exempt-addresses` and `--registration-timeout`,
@@ -32,6 +33,44 @@ import Testing
         let back = try LineClient(port: server.port, source: "127.0.0.1")
         try back.send("register,Back\n")
         try back.expect("ack,Back")
+    }
+
+    /// Connections opened one after another: whatever the number of loops, the limit counts
+    /// them in the order they came, so the one past it is the one refused. (When each loop
+    /// accepted for itself, at `--loops 2` the sixth got in 8 times in 20.) Each round from an
+    /// address of its own, so that no round waits for the server to let the last one's go.
+    @Test func theConnectionPastThePerAddressLimitIsTheOneRefused() throws {
+        let server = try ServerProcess.start(["--max-connections-per-address", "5", "--exempt-addresses", "none"])
+        for round in 1...10 {
+            let source = "127.0.0.\(10 + round)"
+            let held = try (0..<5).map { _ in try LineClient(port: server.port, source: source) }
+            let sixth = try LineClient(port: server.port, source: source)
+            #expect(try sixth.readToEOF() == ["bye,too-many-connections"], "round \(round)")
+            for client in held { #expect(try client.sync() == [], "round \(round)") }
+        }
+    }
+
+    /// Connections opened all at once, from several threads: exactly the limit get in.
+    @Test func connectionsOpenedAllAtOnceAreAdmittedUpToTheLimit() throws {
+        let server = try ServerProcess.start(["--max-connections-per-address", "5", "--exempt-addresses", "none"])
+        let lock = NSLock(), port = server.port
+        nonisolated(unsafe) var clients: [LineClient] = []
+        nonisolated(unsafe) var failures: [String] = []
+        DispatchQueue.concurrentPerform(iterations: 12) { _ in
+            do {
+                let client = try LineClient(port: port, source: "127.0.0.9")
+                lock.withLock { clients.append(client) }
+            } catch {
+                lock.withLock { failures.append("\(error)") }
+            }
+        }
+        #expect(failures == [])
+        var admitted = 0, refused = 0
+        for client in clients {
+            // An admitted one answers the ping; a refused one has said bye and closed.
+            if let lines = try? client.sync() { admitted += lines.isEmpty ? 1 : 0 } else { refused += 1 }
+        }
+        #expect(admitted == 5 && refused == 7, "admitted \(admitted), refused \(refused)")
     }
 
     @Test func exemptAddressesAreNotCounted() throws {
