@@ -22,15 +22,15 @@ public final class ChatServer {
         case stopped
     }
 
-    public private(set) var state = State.initial
+    public internal(set) var state = State.initial
     public let configuration: ServerConfiguration
     let loop: EventLoop
     let dispatcher: Dispatcher
     let dialects: Dialects
     let logger: Logger
-    private var listener: Listener?
-    private var dialectListeners: [(dialect: Dialect, listener: Listener)] = []
-    private var tlsListener: Listener?
+    var listener: Listener?
+    var dialectListeners: [(dialect: Dialect, listener: Listener)] = []
+    var tlsListener: Listener?
     /// The format of WebSocket sessions: v1 lines as text frames.
     let webSocketFormatID: FormatID
     /// The largest WebSocket message taken in: a larger one closes the connection (1009); one
@@ -39,14 +39,14 @@ public final class ChatServer {
     /// `GET /stats` listeners.
     private(set) var eventStreams: EventStreams?
     /// The certificate and key for the TLS port; SIGHUP loads them again.
-    private let tls: TLSContext?
-    private var connections: [Int: Connection] = [:]
+    let tls: TLSContext?
+    var connections: [Int: Connection] = [:]
     /// Open connections by peer address, for `--max-connections-per-address` (exempt addresses are not counted).
-    private var connectionsByAddress: [[UInt8]: Int] = [:]
-    private var nextConnectionID = 0
+    var connectionsByAddress: [[UInt8]: Int] = [:]
+    var nextConnectionID = 0
     private var signalWatchers: [SignalWatcher] = []
-    private var drainTimer: EventTimer?
-    private var leavingCluster = false
+    var drainTimer: EventTimer?
+    var leavingCluster = false
     /// Totals of the libevent layer, bumped by connections on every send. Unchecked for
     /// exclusivity: each bump is one in-place add with no call inside it.
     @exclusivity(unchecked) var counters = TransportCounters()
@@ -75,9 +75,9 @@ public final class ChatServer {
     let siblings: LoopSiblings?
     private var doorbell: DoorbellListener?
     /// Rung when loop 0 hands this loop connections (`--loops` above 1).
-    private var handoffListener: DoorbellListener?
+    var handoffListener: DoorbellListener?
     /// Loop 0: the loop the next admitted connection goes to.
-    private var nextLoop = 0
+    var nextLoop = 0
     var figuresTimer: EventTimer?
 
     /// Binds the listening socket; throws when the address is bad or in use.
@@ -152,20 +152,6 @@ public final class ChatServer {
     /// A single server: one loop, the whole chat.
     public convenience init(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
         try self.init(configuration: configuration, logger: logger, index: 0, siblings: nil)
-    }
-
-    private static func listen(loop: EventLoop, host: String, port: Int, logger: Logger,
-                               paused: Bool) throws(ServerError) -> Listener {
-        let address: SocketAddress
-        do { address = try SocketAddress(host: host, port: port) } catch { throw .libevent(error) }
-        // Loop 0 of several accepts once its node has joined the others (a few passes in).
-        return try Listener(loop: loop, address: address, logger: logger, startPaused: paused)
-    }
-
-    /// The ports this loop bound, for the other loops to bind too.
-    var boundPorts: (chat: Int?, tls: Int?, dialects: [Dialect: Int]) {
-        (listener.map { Int($0.address.port) }, tlsListener.map { Int($0.address.port) },
-         Dictionary(uniqueKeysWithValues: dialectListeners.map { ($0.dialect, Int($0.listener.address.port)) }))
     }
 
     /// The address the server listens on, as `host:port`.
@@ -245,45 +231,6 @@ public final class ChatServer {
         if index == 0 { logger.info("stopped") }
     }
 
-    /// Stops accepting, says `bye,shutdown` to every client, and stops once all
-    /// have drained or the drain timeout has passed. A second call stops at once.
-    public func shutdown() {
-        switch state {
-        case .running:
-            state = .draining
-        case .draining:
-            if index == 0 {
-                logger.warning("second stop signal, exiting without waiting", metadata: ["connections": "\(connections.count)"])
-                ringSiblings()
-            }
-            stopAfterSiblings()
-            return
-        case .initial, .stopped:
-            return
-        }
-        if index == 0 {
-            // The others first: from the moment the log says so, no loop serves a new connection.
-            ringSiblings()
-            logger.info("draining", metadata: ["connections": "\(siblings?.connections.load(ordering: .relaxed) ?? connections.count)"])
-        }
-        listener?.close()
-        listener = nil
-        for (_, listener) in dialectListeners { listener.close() }
-        dialectListeners.removeAll()
-        tlsListener?.close()
-        tlsListener = nil
-        for connection in Array(connections.values) {
-            connection.close(saying: .shutdown, notifyRooms: false)
-        }
-        guard !connections.isEmpty else { return drained() }
-        let timer = EventTimer(loop: loop) { [unowned self] in
-            self.logger.warning("drain timeout, closing the rest", metadata: ["connections": "\(self.connections.count)"])
-            self.stopAfterSiblings()
-        }
-        timer.schedule(after: configuration.drainTimeout)
-        drainTimer = timer
-    }
-
     /// SIGHUP: new TLS handshakes use the certificate and key as the files now hold them.
     private func reloadCertificate() {
         guard let tls else { return }
@@ -295,78 +242,6 @@ public final class ChatServer {
         }
     }
 
-    /// A connection on one of loop 0's ports: admitted or refused under the limits, then served
-    /// here or, with `--loops` above 1, handed to the next loop in turn.
-    private func accept(_ socket: Int32, dialect: Dialect?, tls isTLS: Bool = false) {
-        let format = dialect?.formatID ?? .v1
-        // Another loop has begun the drain and this one has not heard yet: as a closed listener would.
-        if siblings?.isStopping == true { return _ = close(socket) }
-        if let siblings {
-            guard siblings.admit(limit: configuration.maxConnections) else {
-                return refuse(socket, saying: .serverFull, format: format, plain: !isTLS)
-            }
-        } else if let limit = configuration.maxConnections, connections.count >= limit {
-            return refuse(socket, saying: .serverFull, format: format, plain: !isTLS)
-        }
-        let peer = SocketAddress(peerOf: socket)
-        let address = peer.addressBytes
-        let counted = configuration.maxConnectionsPerAddress != nil
-            && !configuration.exemptAddresses.contains { $0.contains(address) }
-        if counted, let limit = configuration.maxConnectionsPerAddress {
-            let admitted = siblings.map { $0.admit(address: address, limit: limit) } ?? (connectionsByAddress[address, default: 0] < limit)
-            guard admitted else {
-                siblings?.release()
-                return refuse(socket, saying: .tooManyConnections, format: format, plain: !isTLS)
-            }
-        }
-        let accepted = AcceptedSocket(socket: socket, dialect: dialect, isTLS: isTLS, peer: peer,
-                                      countedAddress: counted ? address : nil)
-        if let siblings {
-            let target = nextLoop
-            nextLoop = (nextLoop + 1) % siblings.count
-            if target != index { return siblings.handoffs[target].post(accepted) }
-        }
-        adopt(accepted)
-    }
-
-    /// Takes what loop 0 handed this loop; while draining, closes it (as a closed listener would).
-    private func adoptHandedOver() {
-        guard let siblings else { return }
-        for accepted in siblings.handoffs[index].takeAll() {
-            guard state == .running else {
-                siblings.release()
-                if let address = accepted.countedAddress { siblings.release(address: address) }
-                close(accepted.socket)
-                continue
-            }
-            adopt(accepted)
-        }
-    }
-
-    /// Serves an admitted connection on this loop.
-    private func adopt(_ accepted: AcceptedSocket) {
-        let (socket, dialect, isTLS, peer) = (accepted.socket, accepted.dialect, accepted.isTLS, accepted.peer)
-        let counted = accepted.countedAddress != nil, address = accepted.countedAddress ?? []
-        var noDelay: Int32 = 1
-        setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
-        nextConnectionID += 1
-        guard let connection = Connection(socket: socket, id: nextConnectionID, server: self, dialect: dialect, peer: peer,
-                                          countedAddress: accepted.countedAddress, tls: isTLS ? tls : nil,
-                                          answersHTTP: dialect == nil) else {
-            logger.error("cannot make the connection's buffers and events, dropping it")
-            siblings?.release()
-            if counted { siblings?.release(address: address) }
-            close(socket)
-            return
-        }
-        connections[connection.id] = connection
-        if counted && siblings == nil { connectionsByAddress[address, default: 0] += 1 }
-        counters.accepted += 1
-        logger.debug("connection opened", metadata: ["id": "\(connection.id)", "loop": "\(index)",
-                                                     "dialect": "\(dialect?.description ?? "v1")"])
-        connection.opened()
-    }
-
     // MARK: HTTP
 
     /// Whether a browser page from `origin` may open a WebSocket: `--ws-origins` lists them
@@ -376,20 +251,6 @@ public final class ChatServer {
         if allowed.contains("*") || allowed.contains(origin) { return true }
         guard allowed.isEmpty, let host else { return false }
         return origin == "http://\(host)" || origin == "https://\(host)"
-    }
-
-    /// One over `--max-connections` or `--max-connections-per-address`: `bye,<reason>` (in the
-    /// port's dialect), straight into the new socket's empty send buffer (it always fits), then
-    /// closed. On the TLS port it is closed without a word: there is no TLS session to say it in.
-    private func refuse(_ socket: Int32, saying reason: ByeReason, format: FormatID, plain: Bool) {
-        if plain {
-            dispatcher.registry.withLines(of: .bye(reason), in: format) {
-                _ = Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
-            }
-        }
-        close(socket)
-        counters[refused: reason] += 1
-        logger.debug("connection refused", metadata: ["reason": "\(reason.rawValue)", "connections": "\(connections.count)"])
     }
 
     /// Queues a connection over `--max-pending` to be dropped after the current callback:
@@ -409,31 +270,10 @@ public final class ChatServer {
         }
     }
 
-    /// Called by a connection just before it closes its socket: a client that sees the end of
-    /// its stream finds its place free, on whichever loop its next connection lands.
-    func releasePlaces(of connection: Connection) {
-        siblings?.release()
-        if let address = connection.countedAddress {
-            if let siblings { siblings.release(address: address) } else {
-                let remaining = connectionsByAddress[address, default: 1] - 1
-                connectionsByAddress[address] = remaining > 0 ? remaining : nil
-            }
-        }
-    }
-
     /// Called by a connection once its socket is closed and its buffers freed.
     func connectionFinished(_ connection: Connection) {
         connections[connection.id] = nil
         logger.debug("connection closed", metadata: ["id": "\(connection.id)"])
         if state == .draining && connections.isEmpty { drained() }
-    }
-
-    /// Every connection has gone: a node's users leave the cluster (the others hear `quit`
-    /// at once), then the loop stops.
-    private func drained() {
-        guard let cluster else { return stopAfterSiblings() }
-        guard !leavingCluster else { return }
-        leavingCluster = true
-        cluster.leave { [unowned self] in self.stopAfterSiblings() }
     }
 }
