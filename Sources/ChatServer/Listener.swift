@@ -20,17 +20,11 @@ final class Listener {
     /// How long accepting pauses after a resource error such as EMFILE.
     static let retryDelay = 0.1
 
-    /// - Parameter reusePort: SO_REUSEPORT, so that each of several loops has a listener on
-    ///   the one port and the kernel spreads new connections over them.
-    ///   `startPaused`: bound, but accepting only after ``start()`` (the kernel queues connections meanwhile).
-    ///   `claimsPort`: with `reusePort`, the first of the loops' listeners, which fails when
-    ///   another process holds the port.
-    init(loop: EventLoop, address requested: SocketAddress, logger: Logger, reusePort: Bool = false,
-         claimsPort: Bool = false, startPaused: Bool = false) throws(ServerError) {
+    /// - Parameter startPaused: bound, but accepting only after ``start()`` (the kernel queues
+    ///   connections meanwhile).
+    init(loop: EventLoop, address requested: SocketAddress, logger: Logger, startPaused: Bool = false) throws(ServerError) {
         self.logger = logger
-        if reusePort && claimsPort { try Self.checkNotInUse(requested) }
         let flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED
-            | (reusePort ? LEV_OPT_REUSEABLE_PORT : 0)
         let bound = requested.withSockaddr { sockaddr, length in
             evconnlistener_new_bind(loop.base, nil, nil, flags, 4096, sockaddr, Int32(length))
         }
@@ -49,23 +43,6 @@ final class Listener {
             Unmanaged<Listener>.fromOpaque(context!).takeUnretainedValue().acceptFailed(errno: errno)
         }
         if !startPaused { evconnlistener_enable(bound) }
-    }
-
-    /// SO_REUSEPORT lets a second server (same user, the option on too) bind a port in use
-    /// and take half its connections: a second start by mistake would not fail. So the port
-    /// is first bound without it, which fails as a single server's bind does, and let go.
-    /// (Another process binding in the instant between is not caught.)
-    private static func checkNotInUse(_ address: SocketAddress) throws(ServerError) {
-        guard address.port != 0 else { return }  // a port the kernel picks is free
-        let probe = address.withSockaddr { sockaddr, _ in socket(Int32(sockaddr.pointee.sa_family), Int32(SOCK_STREAM.rawValue), 0) }
-        guard probe >= 0 else { return }
-        defer { Glibc.close(probe) }
-        var one: Int32 = 1
-        setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        let bound = address.withSockaddr { sockaddr, length in bind(probe, sockaddr, length) }
-        guard bound == 0 else {
-            throw .cannotListen(address: address.description, reason: String(cString: strerror(errno)))
-        }
     }
 
     /// Starts accepting, for a listener made with `startPaused`.
