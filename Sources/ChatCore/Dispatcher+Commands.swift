@@ -85,19 +85,7 @@ extension Dispatcher {
         guard registry.user(named: name) == nil else { return sendError(.nameTaken, detail: given, to: session) }
         guard available(for: session) else { return }
         awaitAnswer(session)
-        world.claim(name, for: session) { [self] outcome in
-            // Claimed for a session that has gone meanwhile: the claim goes too.
-            if session.isClosed, case .done = outcome { world.gone(name, text: nil, voluntary: false, notify: true, rooms: []) }
-            answer(session) {
-                switch outcome {
-                case .done:
-                    registry.register(session, as: name)
-                    reply(.ack(name: name, previous: nil), to: session)
-                case .refused: name.withBytes { sendError(.nameTaken, detail: $0, to: session) }
-                case .unavailable: sendError(.unavailable, to: session)
-                }
-            }
-        }
+        world.claim(name, for: session) { [self] outcome in named(session, name, previous: nil, outcome) }
     }
 
     /// A chat does not hold the session's later lines (a client may pipeline thousands): when
@@ -216,17 +204,21 @@ extension Dispatcher {
         if name == old { return reply(.ack(name: name, previous: old), to: session) }
         guard available(for: session) else { return }
         awaitAnswer(session)
-        world.rename(session, from: old, to: name) { [self] outcome in
-            // Renamed for a session that has gone meanwhile: its `gone` named the old name.
-            if session.isClosed, case .done = outcome { world.gone(name, text: nil, voluntary: false, notify: true, rooms: []) }
-            answer(session) {
-                switch outcome {
-                case .done:
-                    registry.rename(session, to: name)
-                    reply(.ack(name: name, previous: old), to: session)
-                case .refused: name.withBytes { sendError(.nameTaken, detail: $0, to: session) }
-                case .unavailable: sendError(.unavailable, to: session)
-                }
+        world.rename(session, from: old, to: name) { [self] outcome in named(session, name, previous: old, outcome) }
+    }
+
+    /// The world's answer to a claim of `name` (`register`; `nick` from `previous`).
+    private func named(_ session: Session, _ name: ChatName, previous: ChatName?, _ outcome: ClusterReply) {
+        // Claimed for a session that has gone meanwhile: the claim goes too (a renamed one's
+        // `gone` named the old name).
+        if session.isClosed, case .done = outcome { world.gone(name, text: nil, voluntary: false, notify: true, rooms: []) }
+        answer(session) {
+            switch outcome {
+            case .done:
+                if previous == nil { registry.register(session, as: name) } else { registry.rename(session, to: name) }
+                reply(.ack(name: name, previous: previous), to: session)
+            case .refused: name.withBytes { sendError(.nameTaken, detail: $0, to: session) }
+            case .unavailable: sendError(.unavailable, to: session)
             }
         }
     }
