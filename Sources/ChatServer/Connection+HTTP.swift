@@ -11,14 +11,14 @@ import WebSocketAccept
 extension Connection {
     /// The first line of a connection on a port that also answers HTTP.
     func sniff(_ line: UnsafeRawBufferPointer, framer: inout LineFramer) {
-        sniffing = false
         guard line.count >= 4, line.prefix(4).elementsEqual("GET ".utf8) else {
+            wire = .lines
             framer.limit(to: server.dispatcher.maxLine)
             if line.count > framer.maxLine { return server.dispatcher.rejectLongLine(from: self) }
             server.dispatcher.handle(line: line, from: self)
             return
         }
-        http = HTTPRequest()
+        wire = .httpHead(HTTPRequest())
         takeHTTPLine(line)
     }
 
@@ -29,7 +29,7 @@ extension Connection {
         } catch {
             return respond(status: 400, reason: "Bad Request", body: "malformed request\n")
         }
-        http = request
+        wire = .httpHead(request)
         guard request.isComplete else { return }
         switch request.path {
         case "/", "/index.html":
@@ -61,7 +61,7 @@ extension Connection {
 
     /// Sends a whole answer, head and body, and closes once flushed.
     private func respond(with response: [UInt8]) {
-        http = nil
+        wire = .httpAnswered
         response.withUnsafeBytes { send($0) }
         server.dispatcher.disconnect(self)
         closeAfterFlush()
@@ -80,8 +80,7 @@ extension Connection {
 
     /// `GET /stats`: the head now, then one `data:` event a second until the client goes.
     private func startEventStream() {
-        http = nil
-        isEventStream = true
+        wire = .eventStream
         freeRegistrationTimer()
         startReading()  // without the idle timeout: it listens; silence is what it does
         let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
@@ -107,8 +106,7 @@ extension Connection {
         guard let session = WebSocketSession(connection: self, maxMessage: server.webSocketMaxMessage) else {
             return respond(status: 503, reason: "Service Unavailable", body: "out of memory\n")
         }
-        http = nil
-        webSocket = session
+        wire = .webSocket(session)
         switchFormat(to: server.webSocketFormatID)
         let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Accept: \(accept)\r\n\r\n"

@@ -55,14 +55,12 @@ extension Connection {
     private func handle(_ event: LineReader.Event, framer: inout LineFramer) -> LineReader.Next {
         switch event {
         case .line(let line):
-            if let edge {
-                edge.received(line, from: self, chat: server.dispatcher)
-            } else if sniffing {
-                sniff(line, framer: &framer)
-            } else if http != nil {
-                takeHTTPLine(line)
-            } else {
-                server.dispatcher.handle(line: line, from: self)
+            switch wire {
+            case .lines: server.dispatcher.handle(line: line, from: self)
+            case .dialect(let edge): edge.received(line, from: self, chat: server.dispatcher)
+            case .sniffing: sniff(line, framer: &framer)
+            case .httpHead: takeHTTPLine(line)
+            case .httpAnswered, .eventStream, .webSocket, .done: break  // reading has stopped
             }
         case .tooLong:
             // Where a quiet gap can end a command, its answer waits for that end, so that
@@ -83,7 +81,7 @@ extension Connection {
     private func sniffPartialLine(_ input: OpaquePointer) {
         var start = [UInt8](repeating: 0, count: 4)
         guard evbuffer_copyout(input, &start, 4) == 4, !start.elementsEqual("GET ".utf8) else { return }
-        sniffing = false
+        wire = .lines
         reader.framer.limit(to: server.dispatcher.maxLine)
     }
 
@@ -91,7 +89,7 @@ extension Connection {
     private func answerLongLine(framer: inout LineFramer) {
         if http != nil { return rejectLongHTTPLine() }
         if sniffing {
-            sniffing = false  // no request line is that long: protocol v1
+            wire = .lines  // no request line is that long: protocol v1
             framer.limit(to: server.dispatcher.maxLine)
         }
         server.dispatcher.rejectLongLine(from: self)

@@ -67,23 +67,12 @@ final class Connection: Session {
     var reader: LineReader
     /// Input bytes already counted: those left in the buffer after the last read.
     var countedInput = 0
-    /// The dialect's translation, or nil for protocol v1.
-    let edge: (any DialectEdge)?
+    /// What the connection speaks (``Wire``): learned from its port and its first line.
+    var wire: Wire
     /// Fires after a quiet gap in the input of a dialect whose commands need no newline.
     var quietGapTimer: OpaquePointer?
     /// An over-long command without a newline is being discarded; its answer is due when it ends.
     var owesLineTooLong = false
-    /// On a port that also answers HTTP, until the first line shows which it is.
-    var sniffing: Bool
-    /// The HTTP request head being read.
-    var http: HTTPRequest?
-    /// Set after an upgrade to WebSocket: frames, not lines, from then on.
-    var webSocket: WebSocketSession?
-    /// A `GET /stats` stream: the server writes figures, the client only listens.
-    var isEventStream = false
-    /// False once the input is not protocol lines any more: WebSocket frames, or an event
-    /// stream's listener. (An answered HTTP request is closing, which stops reading too.)
-    var readsLines: Bool { webSocket == nil && !isEventStream }
 
     /// The peer's address when `--max-connections-per-address` counts it.
     let countedAddress: [UInt8]?
@@ -129,11 +118,10 @@ final class Connection: Session {
         // An HTTP head's lines may be longer than a chat line; the first line shows which it is.
         self.reader = LineReader(maxLine: answersHTTP ? max(server.dispatcher.maxLine, Self.httpLineLimit) : server.dispatcher.maxLine)
         self.countedAddress = countedAddress
-        self.sniffing = answersHTTP
         if let dialect {
-            edge = server.dialects.makeEdge(dialect, host: peer.host, port: peer.port)
+            wire = .dialect(server.dialects.makeEdge(dialect, host: peer.host, port: peer.port))
         } else {
-            edge = nil
+            wire = answersHTTP ? .sniffing : .lines
         }
         super.init(format: dialect?.formatID ?? .v1)
         if let bufferevent {
@@ -280,7 +268,7 @@ final class Connection: Session {
         guard state == .open || state == .condemned else { return }
         server.dispatcher.disconnect(self, notify: notifyRooms)
         // An HTTP request or event stream is not spoken to in chat lines.
-        if http == nil && !isEventStream {
+        if wire.speaksChat {
             server.dispatcher.registry.withLines(of: .bye(reason), in: format) { bye in
                 if pendingOutput + bye.count <= server.maxPending { append(bye.baseAddress, bye.count) }
             }
@@ -307,8 +295,8 @@ final class Connection: Session {
         freeRegistrationTimer()
         if let handshakeTimer { event_free(handshakeTimer) }
         handshakeTimer = nil
-        webSocket = nil
         if isEventStream { server.eventStreams?.remove(self) }
+        wire = .done  // a WebSocket's session goes with it
         server.releasePlaces(of: self)
         if let bufferevent { bufferevent_free(bufferevent) } else { freeSocket() }
         server.connectionFinished(self)
