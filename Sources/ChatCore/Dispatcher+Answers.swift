@@ -14,15 +14,20 @@ extension Dispatcher {
         session.isAwaiting = false
         guard !session.isClosed else { return }
         body()
-        while !session.isAwaiting, !session.isClosed, !session.continuations.isEmpty {
-            session.continuations.removeFirst()()
+        // The queue is looked up afresh for each item: what runs may add to it, or end the session.
+        let key = ObjectIdentifier(session)
+        while !session.isAwaiting, !session.isClosed, let action = answerQueues[key]?.continuations.first {
+            answerQueues[key]?.continuations.removeFirst()
+            action()
         }
-        while !session.isAwaiting, !session.isClosed, !session.backlog.isEmpty {
-            switch session.backlog.removeFirst() {
+        while !session.isAwaiting, !session.isClosed, let next = answerQueues[key]?.backlog.first {
+            answerQueues[key]?.backlog.removeFirst()
+            switch next {
             case .line(let bytes): _ = bytes.withUnsafeBytes { handle(line: $0, from: session) }
             case .tooLong: rejectLongLine(from: session)
             }
         }
+        if answerQueues[key]?.isEmpty == true { answerQueues[key] = nil }
         // An answer given inside the request (a local world; a node that cannot queue the
         // command answers `unavailable` at once) comes while the transport is still reading
         // this session's lines: it reads on by itself, and asked to read again it would nest

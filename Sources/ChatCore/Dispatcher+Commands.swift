@@ -46,12 +46,12 @@ extension Dispatcher {
         case .nick(let name): nick(session, to: name)
         case .quit(let text):
             // Its bye is the last line: it waits for the replies still held for earlier chats.
-            if session.heldReplies != nil {
+            if session.holdsReplies {
                 var line = Array("quit".utf8)
                 if let text { line += [UInt8(ascii: ",")] + Array(text) }
                 session.isAwaiting = true
-                session.quitWaitsForReplies = true
-                session.backlog.insert(.line(line), at: 0)
+                answerQueues[ObjectIdentifier(session), default: AnswerQueue()].quitWaitsForReplies = true
+                answerQueues[ObjectIdentifier(session)]?.backlog.insert(.line(line), at: 0)
                 return
             }
             quit(session, text: text)
@@ -114,14 +114,19 @@ extension Dispatcher {
             case .unavailable: return sendError(.unavailable, to: session)
             }
         }
-        if session.heldReplies == nil { session.heldReplies = HeldReplies() }
-        session.heldReplies!.hold(ticket)
+        session.holdsReplies = true
+        let key = ObjectIdentifier(session)
+        var queue = answerQueues.removeValue(forKey: key) ?? AnswerQueue()
+        if queue.heldReplies == nil { queue.heldReplies = HeldReplies() }
+        queue.heldReplies!.hold(ticket)
+        answerQueues[key] = queue
     }
 
     /// The world's later answer to the chat `ticket`: its place among the held replies is
     /// filled (with its error, or nothing) and what can go out goes.
     private func chatAnswered(_ ticket: UInt64, _ outcome: ClusterReply, to name: ChatName, for session: Session) {
-        guard !session.isClosed, session.heldReplies != nil else { return }
+        let key = ObjectIdentifier(session)
+        guard !session.isClosed, session.holdsReplies, answerQueues[key]?.heldReplies != nil else { return }
         var error: [UInt8]?
         switch outcome {
         case .done: break
@@ -134,16 +139,18 @@ extension Dispatcher {
             errors[.unavailable, default: 0] += 1
             error = registry.withLines(of: .error(.unavailable, detail: nil), in: session.format) { Array($0) }
         }
-        for bytes in session.heldReplies!.fill(ticket, with: error) {
+        for bytes in answerQueues[key]?.heldReplies?.fill(ticket, with: error) ?? [] {
             bytes.withUnsafeBytes { registry.send($0, to: session) }
         }
-        guard session.heldReplies!.isEmpty else { return }
-        session.heldReplies = nil
+        guard answerQueues[key]?.heldReplies?.isEmpty == true else { return }
+        answerQueues[key]?.heldReplies = nil
+        session.holdsReplies = false
         // A quit waited for the replies before its bye.
-        if session.quitWaitsForReplies {
-            session.quitWaitsForReplies = false
+        if answerQueues[key]?.quitWaitsForReplies == true {
+            answerQueues[key]?.quitWaitsForReplies = false
             answer(session) {}
         }
+        if answerQueues[key]?.isEmpty == true { answerQueues[key] = nil }
     }
 
     private func join(_ session: Session, room given: UnsafeRawBufferPointer) {

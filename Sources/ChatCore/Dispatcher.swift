@@ -33,6 +33,9 @@ public final class Dispatcher {
     /// The chat being asked inside `world.chat`'s call, and its answer if given there.
     var askingChat: UInt64 = 0
     var answeredAtOnce: (ticket: UInt64, outcome: ClusterReply)?
+    /// What waits on each session whose world has yet to answer (its lines, a dialect's next
+    /// steps, replies held behind a chat); no entry for a session with nothing waiting.
+    var answerQueues: [ObjectIdentifier: AnswerQueue] = [:]
 
     /// - Parameters:
     ///   - clock: wall-clock milliseconds, for history timestamps.
@@ -60,7 +63,7 @@ public final class Dispatcher {
         registry.loopBinding.check()
         guard !session.isClosed else { return false }
         if session.isAwaiting {
-            session.backlog.append(.line(Array(line)))
+            answerQueues[ObjectIdentifier(session), default: AnswerQueue()].backlog.append(.line(Array(line)))
             return true
         }
         let (head, arguments) = LineBytes.splitAtComma(line)
@@ -104,13 +107,13 @@ public final class Dispatcher {
     public func afterAnswer(to session: Session, _ action: @escaping () -> Void) {
         guard !session.isClosed else { return }
         guard session.isAwaiting else { return action() }
-        session.continuations.append(action)
+        answerQueues[ObjectIdentifier(session), default: AnswerQueue()].continuations.append(action)
     }
 
     /// Answers a line longer than ``maxLine`` with `error,line-too-long,<limit>`.
     public func rejectLongLine(from session: Session) {
         guard !session.isClosed else { return }
-        if session.isAwaiting { return session.backlog.append(.tooLong) }
+        if session.isAwaiting { return answerQueues[ObjectIdentifier(session), default: AnswerQueue()].backlog.append(.tooLong) }
         commands &+= 1
         _ = takeToken(session)  // an over-long line takes a token too; its own error comes first
         errors[.lineTooLong, default: 0] += 1
@@ -122,10 +125,11 @@ public final class Dispatcher {
     /// and tells its rooms `quit,<name>,` when `notify` is set.
     public func disconnect(_ session: Session, notify: Bool = true) {
         registry.loopBinding.check()
+        // Whatever waited goes with it (and no later session may find it under this identity).
+        answerQueues[ObjectIdentifier(session)] = nil
+        session.holdsReplies = false
         guard !session.isClosed else { return }
         session.isClosed = true
-        session.backlog = []
-        session.continuations = []
         guard let name = session.name else { return }
         leaveWorld(session, name: name, text: nil, voluntary: false, notify: notify)
     }
@@ -149,7 +153,9 @@ public final class Dispatcher {
     /// Sends the answer to a session's own command: at once, or behind an earlier `chat`
     /// that still waits for the world.
     func reply(_ event: ChatEvent, to session: Session) {
-        guard session.heldReplies != nil else { return registry.deliver(event, to: session) }
-        registry.withLines(of: event, in: session.format) { session.heldReplies!.append($0) }
+        guard session.holdsReplies else { return registry.deliver(event, to: session) }
+        registry.withLines(of: event, in: session.format) {
+            answerQueues[ObjectIdentifier(session), default: AnswerQueue()].heldReplies?.append($0)
+        }
     }
 }

@@ -25,18 +25,12 @@ open class Session {
     var rateBucket: TokenBucket?
     /// Which of the registry's formats this session's lines are written in.
     public private(set) var format: FormatID
-    /// A command of this session waits for the cluster: its later lines wait too, so that
-    /// replies stay in command order. A transport stops reading meanwhile.
+    /// A command of this session waits for its world's answer: its later lines wait too (in
+    /// the dispatcher's ``AnswerQueue`` for it), so that replies stay in command order. A
+    /// transport stops reading meanwhile.
     @exclusivity(unchecked) public internal(set) var isAwaiting = false
-    /// Lines handed over while awaiting (at most what one read or message of the transport
-    /// held, since it stops reading), run in order once the answer has come.
-    var backlog: [BackloggedLine] = []
-    /// Replies waiting for an earlier `chat`'s answer from the cluster; nil when none wait.
-    var heldReplies: HeldReplies?
-    /// What a dialect does after the command that awaits the cluster, run once it is answered.
-    var continuations: [() -> Void] = []
-    /// A `quit` waits in the backlog until the held replies have gone out.
-    var quitWaitsForReplies = false
+    /// Replies wait behind an earlier `chat` the world has not answered (in the queue too).
+    @exclusivity(unchecked) var holdsReplies = false
     /// How far into the registry's open pass batch this session's output has come: the
     /// batch's bytes before it are written to it or are its own. Zero unless the session is
     /// a member of the batch's room. Last, beside what a transport's fan-out reads next.
@@ -88,13 +82,6 @@ open class Session {
     func membershipIndex(of room: Room) -> Int? {
         memberships.firstIndex { $0.room === room }
     }
-}
-
-/// A line that came while its session was awaiting the cluster.
-enum BackloggedLine {
-    case line([UInt8])
-    /// A line over the limit, answered `error,line-too-long` in its turn.
-    case tooLong
 }
 
 /// A session's place in one room's member list, so leaving is O(1).
