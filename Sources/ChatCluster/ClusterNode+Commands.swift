@@ -1,6 +1,7 @@
 import ChatCore
 
-/// What the dispatcher asks: each answer comes from a script's reply (nil: the link went).
+/// The node as the dispatcher's ``ChatWorld``: each answer comes later, from a script's reply
+/// (nil: the link went); the dispatcher has checked everything the session's own state decides.
 extension ClusterNode: ChatWorld {
     public func claim(_ name: ChatName, for session: Session, then done: @escaping (ClusterReply) -> Void) {
         flushPass()

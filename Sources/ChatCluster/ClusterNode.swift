@@ -2,7 +2,9 @@ import ChatCore
 import LibeventKit
 import Logging
 
-/// This process as one node of a cluster that shares one chat through Redis.
+/// This process as one node of a cluster that shares one chat through Redis (or one loop of
+/// several, joined by the ``LoopHub``, which answers the same scripts in memory): the
+/// dispatcher's ``ChatWorld`` beyond one loop.
 ///
 /// The node keeps its own sessions (in the ``Registry``, its local view) and, for each room
 /// with local members, a subscription to the room's channel; Redis keeps names, rooms,

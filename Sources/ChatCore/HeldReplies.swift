@@ -7,7 +7,7 @@
 /// a session hold replies.
 struct HeldReplies {
     enum Entry {
-        /// A chat's place, by its ticket, until the cluster answers it.
+        /// A chat's place, by its ticket, until the world answers it.
         case waiting(UInt64)
         case bytes([UInt8])
     }

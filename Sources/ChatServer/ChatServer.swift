@@ -66,7 +66,8 @@ public final class ChatServer {
     private var slowConsumerReaper: EventTimer?
     /// Plain connections' output, written at the end of each pass.
     let pendingWrites: PendingWrites
-    /// This server as a node of a cluster (`--redis`); nil on a single server.
+    /// This loop as a node of a cluster (`--redis`, or a loop of several, joined by the hub):
+    /// the dispatcher's world; nil with one loop, whose world is a ``LocalWorld``.
     let cluster: ClusterNode?
 
     /// Which of the process's loops this is (0 owns the signals, the metrics port and the log line).
