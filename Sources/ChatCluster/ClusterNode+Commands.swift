@@ -13,8 +13,14 @@ extension ClusterNode: ChatWorld {
 
     public func rename(_ session: Session, from old: ChatName, to new: ChatName, then done: @escaping (ClusterReply) -> Void) {
         flushPass()
-        let sent = run(.rename, [old.folded.description, new.folded.description, new.description]) { reply in
-            done(Self.outcome(reply))
+        let sent = run(.rename, [old.folded.description, new.folded.description, new.description]) { [unowned self] reply in
+            let outcome = Self.outcome(reply)
+            // Only a member of rooms has said anything that may come back (and has a notice).
+            if case .done = outcome, session.roomCount > 0, renameNoticesFirst.remove(old.folded) == nil {
+                if renamedFrom.count >= 256 { renamedFrom = renamedFrom.filter { $0.value.session != nil } }
+                renamedFrom[old.folded] = WeakSession(session: session)
+            }
+            done(outcome)
         }
         if !sent { done(.unavailable) }
     }

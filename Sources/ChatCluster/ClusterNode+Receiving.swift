@@ -23,7 +23,7 @@ extension ClusterNode {
             let words = ClusterWire.words(payload, count: 2)
             guard words.count == 2, let name = ChatName(words[1]), let room = registry.room(named: folded) else { return }
             if kind == UInt8(ascii: "J") {
-                registry.broadcast(.memberJoined(room: room.name, name: name), in: room, except: registry.user(named: name))
+                registry.broadcast(.memberJoined(room: room.name, name: name), in: room, except: localSession(named: name))
             } else {
                 registry.broadcast(.memberLeft(room: room.name, name: name), in: room, except: nil)
             }
@@ -58,6 +58,13 @@ extension ClusterNode {
         } else if payload.first == UInt8(ascii: "N") {
             let words = ClusterWire.words(payload, count: 5)
             guard words.count == 5, let old = ChatName(words[2]), let new = ChatName(words[3]) else { return }
+            if words[1].elementsEqual(id.utf8) {
+                // Nothing of the old name's is on its way now (the notice comes after it).
+                if renamedFrom.removeValue(forKey: old.folded) == nil {
+                    if renameNoticesFirst.count >= 256 { renameNoticesFirst.removeAll() }
+                    renameNoticesFirst.insert(old.folded)
+                }
+            }
             let localRooms = ClusterWire.roomNames(words[4]).compactMap { registry.room(named: $0) }
             guard !localRooms.isEmpty else { return }
             // The renamed session, when it is this node's: under either name, since the
@@ -94,7 +101,7 @@ extension ClusterNode {
         link.seq = number
         link.keepIfJoining(millis: millis, from: from, text: text)
         if let room = registry.room(named: link.folded) {
-            registry.broadcast(.say(room: room.name, from: from, text: text), in: room, except: registry.user(named: from))
+            registry.broadcast(.say(room: room.name, from: from, text: text), in: room, except: localSession(named: from))
         }
         admitParked(link, all: false)
     }
@@ -138,5 +145,11 @@ extension ClusterNode {
             }
         }
         if !sent { link.catchingUp = false }
+    }
+
+    /// The local session a message or notice names: by its name, or by the name it renamed
+    /// from while what it did under that name is still on its way back.
+    func localSession(named name: ChatName) -> Session? {
+        registry.user(named: name) ?? renamedFrom[name.folded]?.session
     }
 }

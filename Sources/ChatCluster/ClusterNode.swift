@@ -42,6 +42,13 @@ public final class ClusterNode {
     var known = false
     /// The rooms this node subscribes to, by folded name.
     var rooms: [ChatName: RoomLink] = [:]
+    /// This node's sessions by a name they renamed from (folded), until the rename's own
+    /// notice comes back: what they said or did before it, published before it, names them
+    /// so, and they are not to be told of it themselves.
+    var renamedFrom: [ChatName: WeakSession] = [:]
+    /// Old names (folded) of this node's renames whose notice came back before their answer:
+    /// nothing of the old name's is on its way any more, so no ``renamedFrom`` is kept.
+    var renameNoticesFirst: Set<ChatName> = []
     /// Room messages gathered during this loop pass, sent at its end.
     var sayBatches = SayBatches()
     /// Direct messages gathered during this loop pass, sent at its end.
@@ -354,4 +361,9 @@ public final class ClusterNode {
         samples.sort()
         return samples[min(samples.count - 1, samples.count * 99 / 100)] * 1000
     }
+}
+
+/// A session held without keeping it alive.
+struct WeakSession {
+    weak var session: Session?
 }

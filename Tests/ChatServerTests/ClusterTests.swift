@@ -19,6 +19,34 @@ import Testing
         }
     }
 
+    /// A message said just before its sender renamed comes back through Redis after the
+    /// rename's answer, naming the old name: its sender is still not told it, nor its own
+    /// join; the others hear it under the old name, then the rename. (It was echoed to the
+    /// sender, after its `ack`.)
+    @Test func aSenderThatRenamesAtOnceIsNotToldItsOwnMessage() throws {
+        let cluster = try ClusterProcess(nodes: 2)
+        let jane = try cluster.user("Jane", on: 0)
+        let zak = try cluster.user("Zak", on: 0)
+        let amy = try cluster.user("Amy", on: 1)
+        for round in 1...10 {
+            let room = "r\(round)"
+            try ClusterTests.join(room, [zak, amy])
+            let (old, new) = round % 2 == 1 ? ("Jane", "Janet") : ("Janet", "Jane")
+            try jane.send("join,\(room)\n")
+            try jane.expect("joined,\(room),3")
+            for other in [zak, amy] { try other.expect("join,\(room),\(old)") }
+            try jane.send("say,\(room),hello\nchat,Zak,psst\nnick,\(new)\nping,\(round)\n")
+            try jane.expect(lines: ["ack,\(new)", "pong,\(round)"])
+            try zak.expect(lines: ["say,\(room),\(old),hello", "chat,\(old),psst", "nick,\(old),\(new)"])
+            try amy.expect(lines: ["say,\(room),\(old),hello", "nick,\(old),\(new)"])
+            // Its own message, had it come, would be here, before the answer to a later line.
+            try jane.send("leave,\(room)\n")
+            try jane.expect("left,\(room)")
+            for other in [zak, amy] { try other.expect("leave,\(room),\(new)") }
+        }
+        #expect(try jane.sync() == [])
+    }
+
     @Test func directChatReachesAUserOnAnyNodeAndNoSuchUserOnlyWhenNobodyHasTheName() throws {
         let cluster = try ClusterProcess(nodes: 2)
         let ann = try cluster.user("Ann", on: 0)

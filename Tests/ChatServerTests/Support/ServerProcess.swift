@@ -25,14 +25,41 @@ final class ServerProcess {
     /// each loop is a node of the cluster: it logs its own `cluster joined`, `redis unavailable`...
     private(set) var loops = 1
 
-    /// Launches and waits for the `listening` line.
+    /// Launches and waits for the `listening` line. With `CHAT_TEST_REDIS=1`, a server the test
+    /// does not make a node itself is a node of a cluster of its own through one Redis the run
+    /// shares (its own `--cluster` prefix), and is ready once every loop has joined: the same
+    /// suites then run against the Redis world.
     static func start(_ arguments: [String] = [], environment: [String: String] = [:],
                       launcher: [String] = [], timeout: TimeInterval = 20) throws -> ServerProcess {
+        var arguments = arguments
+        let asNode = testsThroughRedis && !arguments.contains("--redis")
+        if asNode { arguments += ["--redis", try sharedRedis().url, "--cluster", "t\(UUID().uuidString.prefix(8))"] }
         let server = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "0"] + arguments,
                                        environment: environment, launcher: launcher)
         try server.waitUntilListening(timeout: timeout)
+        if asNode {
+            let loops = server.loops
+            try server.stderr.waitForText(timeout: timeout) { text in
+                text.split(separator: "\n").filter { $0.contains("cluster joined") }.count >= loops
+            }
+        }
         return server
     }
+
+    /// `CHAT_TEST_REDIS=1`: every server the suites start is a node of a cluster through Redis.
+    static let testsThroughRedis = ProcessInfo.processInfo.environment["CHAT_TEST_REDIS"] == "1"
+
+    /// The one Redis of a `CHAT_TEST_REDIS` run, started on first use and kept to its end.
+    private static func sharedRedis() throws -> RedisProcess {
+        redisLock.lock()
+        defer { redisLock.unlock() }
+        if let redis = startedRedis { return redis }
+        let redis = try RedisProcess()
+        startedRedis = redis
+        return redis
+    }
+    private static let redisLock = NSLock()
+    nonisolated(unsafe) private static var startedRedis: RedisProcess?
 
     /// Launches the binary with exactly `arguments`, and `environment` over the
     /// test runner's own environment with every `CHAT_*` variable removed.
