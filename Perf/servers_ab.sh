@@ -15,7 +15,7 @@ RAW=Perf/raw/servers-ab-$(date -u +%Y-%m-%d-%H%M)
 mkdir -p "$RAW"
 PORT=7641
 ticks=$(getconf CLK_TCK)
-cpu_seconds() { awk -v t="$ticks" '{ print ($14 + $15) / t }' "/proc/$1/stat"; }
+cpu_seconds() { awk -v t="$ticks" '{ print ($14 + $15) / t }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 echo "| round | scenario | server | delivered/s | p99 ms | server CPU s | CPU us per delivery | lost |"
 echo "|---|---|---|---|---|---|---|---|"
 for round in $(seq "$ROUNDS"); do
@@ -24,7 +24,7 @@ for round in $(seq "$ROUNDS"); do
     for entry in "${SCENARIOS[@]}"; do IFS='|' read -r name _ a <<<"$entry"; [ "$name" = "$scenario" ] && args=$a; done
     for spec in "$@"; do
       label=${spec%%=*} command=${spec#*=}
-      eval "$command" 2>"$RAW/$label-$scenario-$round.server.log" >/dev/null &
+      eval "exec $command" 2>"$RAW/$label-$scenario-$round.server.log" >/dev/null &
       pid=$!
       for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.05; done
       before=$(cpu_seconds $pid)
