@@ -18,11 +18,7 @@ extension ChatServer {
         let format = dialect?.formatID ?? .v1
         // Another loop has begun the drain and this one has not heard yet: as a closed listener would.
         if siblings?.isStopping == true { return _ = close(socket) }
-        if let siblings {
-            guard siblings.admit(limit: configuration.maxConnections) else {
-                return refuse(socket, saying: .serverFull, format: format, plain: !isTLS)
-            }
-        } else if let limit = configuration.maxConnections, connections.count >= limit {
+        guard admission.admit(limit: configuration.maxConnections) else {
             return refuse(socket, saying: .serverFull, format: format, plain: !isTLS)
         }
         let peer = SocketAddress(peerOf: socket)
@@ -30,9 +26,8 @@ extension ChatServer {
         let counted = configuration.maxConnectionsPerAddress != nil
             && !configuration.exemptAddresses.contains { $0.contains(address) }
         if counted, let limit = configuration.maxConnectionsPerAddress {
-            let admitted = siblings.map { $0.admit(address: address, limit: limit) } ?? (connectionsByAddress[address, default: 0] < limit)
-            guard admitted else {
-                siblings?.release()
+            guard admission.admit(address: address, limit: limit) else {
+                admission.release()
                 return refuse(socket, saying: .tooManyConnections, format: format, plain: !isTLS)
             }
         }
@@ -51,8 +46,8 @@ extension ChatServer {
         guard let siblings else { return }
         for accepted in siblings.handoffs[index].takeAll() {
             guard state == .running else {
-                siblings.release()
-                if let address = accepted.countedAddress { siblings.release(address: address) }
+                admission.release()
+                if let address = accepted.countedAddress { admission.release(address: address) }
                 close(accepted.socket)
                 continue
             }
@@ -71,13 +66,12 @@ extension ChatServer {
                                           countedAddress: accepted.countedAddress, tls: isTLS ? tls : nil,
                                           answersHTTP: dialect == nil) else {
             logger.error("cannot make the connection's buffers and events, dropping it")
-            siblings?.release()
-            if counted { siblings?.release(address: address) }
+            admission.release()
+            if counted { admission.release(address: address) }
             close(socket)
             return
         }
         connections[connection.id] = connection
-        if counted && siblings == nil { connectionsByAddress[address, default: 0] += 1 }
         counters.accepted += 1
         logger.debug("connection opened", metadata: ["id": "\(connection.id)", "loop": "\(index)",
                                                      "dialect": "\(dialect?.description ?? "v1")"])
@@ -101,12 +95,7 @@ extension ChatServer {
     /// Called by a connection just before it closes its socket: a client that sees the end of
     /// its stream finds its place free, on whichever loop its next connection lands.
     func releasePlaces(of connection: Connection) {
-        siblings?.release()
-        if let address = connection.countedAddress {
-            if let siblings { siblings.release(address: address) } else {
-                let remaining = connectionsByAddress[address, default: 1] - 1
-                connectionsByAddress[address] = remaining > 0 ? remaining : nil
-            }
-        }
+        admission.release()
+        if let address = connection.countedAddress { admission.release(address: address) }
     }
 }

@@ -31,7 +31,7 @@ extension ChatServer {
         if index == 0 {
             // The others first: from the moment the log says so, no loop serves a new connection.
             ringSiblings()
-            logger.info("draining", metadata: ["connections": "\(siblings?.connections.load(ordering: .relaxed) ?? connections.count)"])
+            logger.info("draining", metadata: ["connections": "\(admission.connections.load(ordering: .relaxed))"])
         }
         listener?.close()
         listener = nil

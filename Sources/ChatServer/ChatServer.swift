@@ -41,8 +41,6 @@ public final class ChatServer {
     /// The certificate and key for the TLS port; SIGHUP loads them again.
     let tls: TLSContext?
     var connections: [Int: Connection] = [:]
-    /// Open connections by peer address, for `--max-connections-per-address` (exempt addresses are not counted).
-    var connectionsByAddress: [[UInt8]: Int] = [:]
     var nextConnectionID = 0
     private var signalWatchers: [SignalWatcher] = []
     var drainTimer: EventTimer?
@@ -74,6 +72,8 @@ public final class ChatServer {
     let index: Int
     /// The other loops, with `--loops` above 1.
     let siblings: LoopSiblings?
+    /// The connection limits: the process's, shared by its loops.
+    let admission: Admission
     private var doorbell: DoorbellListener?
     /// Rung when loop 0 hands this loop connections (`--loops` above 1).
     var handoffListener: DoorbellListener?
@@ -88,6 +88,7 @@ public final class ChatServer {
         self.logger = logger
         self.index = index
         self.siblings = siblings
+        admission = siblings?.admission ?? Admission()
         nextConnectionID = index << 32  // ids stay unique over loops, in logs
         signal(SIGPIPE, SIG_IGN)
         let loop: EventLoop
