@@ -46,7 +46,7 @@ extension Dispatcher {
         case .nick(let name): nick(session, to: name)
         case .quit(let text):
             // Its bye is the last line: it waits for the replies still held for earlier chats.
-            if session.holdsReplies {
+            if answerQueues[ObjectIdentifier(session)]?.heldReplies != nil {
                 var line = Array("quit".utf8)
                 if let text { line += [UInt8(ascii: ",")] + Array(text) }
                 session.isAwaiting = true
@@ -102,11 +102,11 @@ extension Dispatcher {
         let outer = askingChat
         askingChat = ticket
         world.chat(from: from, to: name, text: text) { [self] outcome in
-            if askingChat == ticket { return answeredAtOnce = (ticket, outcome) }
+            if askingChat == ticket { return answeredAtOnce = outcome }
             chatAnswered(ticket, outcome, to: name, for: session)
         }
         askingChat = outer
-        if let (answered, outcome) = answeredAtOnce, answered == ticket {
+        if let outcome = answeredAtOnce {
             answeredAtOnce = nil
             switch outcome {
             case .done: return
@@ -114,7 +114,6 @@ extension Dispatcher {
             case .unavailable: return sendError(.unavailable, to: session)
             }
         }
-        session.holdsReplies = true
         let key = ObjectIdentifier(session)
         var queue = answerQueues.removeValue(forKey: key) ?? AnswerQueue()
         if queue.heldReplies == nil { queue.heldReplies = HeldReplies() }
@@ -126,7 +125,7 @@ extension Dispatcher {
     /// filled (with its error, or nothing) and what can go out goes.
     private func chatAnswered(_ ticket: UInt64, _ outcome: ClusterReply, to name: ChatName, for session: Session) {
         let key = ObjectIdentifier(session)
-        guard !session.isClosed, session.holdsReplies, answerQueues[key]?.heldReplies != nil else { return }
+        guard !session.isClosed, answerQueues[key]?.heldReplies != nil else { return }
         var error: [UInt8]?
         switch outcome {
         case .done: break
@@ -144,7 +143,6 @@ extension Dispatcher {
         }
         guard answerQueues[key]?.heldReplies?.isEmpty == true else { return }
         answerQueues[key]?.heldReplies = nil
-        session.holdsReplies = false
         // A quit waited for the replies before its bye.
         if answerQueues[key]?.quitWaitsForReplies == true {
             answerQueues[key]?.quitWaitsForReplies = false

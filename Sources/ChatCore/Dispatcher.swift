@@ -32,7 +32,7 @@ public final class Dispatcher {
     var chatsAsked: UInt64 = 0
     /// The chat being asked inside `world.chat`'s call, and its answer if given there.
     var askingChat: UInt64 = 0
-    var answeredAtOnce: (ticket: UInt64, outcome: ClusterReply)?
+    var answeredAtOnce: ClusterReply?
     /// What waits on each session whose world has yet to answer (its lines, a dialect's next
     /// steps, replies held behind a chat); no entry for a session with nothing waiting.
     var answerQueues: [ObjectIdentifier: AnswerQueue] = [:]
@@ -127,7 +127,6 @@ public final class Dispatcher {
         registry.loopBinding.check()
         // Whatever waited goes with it (and no later session may find it under this identity).
         answerQueues[ObjectIdentifier(session)] = nil
-        session.holdsReplies = false
         guard !session.isClosed else { return }
         session.isClosed = true
         guard let name = session.name else { return }
@@ -153,9 +152,9 @@ public final class Dispatcher {
     /// Sends the answer to a session's own command: at once, or behind an earlier `chat`
     /// that still waits for the world.
     func reply(_ event: ChatEvent, to session: Session) {
-        guard session.holdsReplies else { return registry.deliver(event, to: session) }
-        registry.withLines(of: event, in: session.format) {
-            answerQueues[ObjectIdentifier(session), default: AnswerQueue()].heldReplies?.append($0)
-        }
+        // One loop's world holds no replies: nothing waits, and no lookup is made.
+        let key = ObjectIdentifier(session)
+        guard !answerQueues.isEmpty, answerQueues[key]?.heldReplies != nil else { return registry.deliver(event, to: session) }
+        registry.withLines(of: event, in: session.format) { answerQueues[key]?.heldReplies?.append($0) }
     }
 }

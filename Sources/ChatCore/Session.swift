@@ -29,8 +29,6 @@ open class Session {
     /// the dispatcher's ``AnswerQueue`` for it), so that replies stay in command order. A
     /// transport stops reading meanwhile.
     @exclusivity(unchecked) public internal(set) var isAwaiting = false
-    /// Replies wait behind an earlier `chat` the world has not answered (in the queue too).
-    @exclusivity(unchecked) var holdsReplies = false
     /// How far into the registry's open pass batch this session's output has come: the
     /// batch's bytes before it are written to it or are its own. Zero unless the session is
     /// a member of the batch's room. Last, beside what a transport's fan-out reads next.

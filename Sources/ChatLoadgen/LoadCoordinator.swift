@@ -43,9 +43,8 @@ final class LoadCoordinator {
     private var abortReason: String?
     private var setupEndMicros: UInt64?
     private var sendStartMicros: UInt64 = 0
-    /// The drain: every thread's deliveries when last seen to grow, and when; when it ended.
-    private var drainDelivered: UInt64 = 0
-    private var drainProgressMicros: UInt64 = 0
+    /// The drain, once every thread has stopped sending; when it ended.
+    private var drainWatch: DrainWatch?
     private var drainEndMicros: UInt64 = 0
     /// Every thread has finished: the loop is stopping.
     private var loopStopped = false
@@ -150,7 +149,8 @@ final class LoadCoordinator {
         case .sending:
             if draining {
                 phase = .draining
-                drainProgressMicros = now
+                drainWatch = DrainWatch(idleSeconds: configuration.drainIdle,
+                                        delivered: figures.map(\.delivered).reduce(0, +), now: now)
             }
         case .draining, .done:
             break
@@ -159,9 +159,7 @@ final class LoadCoordinator {
         // A thread that has finished (its drain reached --drain-timeout) ends the run for all.
         if finishedThreads > 0 {
             if phase == .draining {
-                let missing = figures.map(\.expected).reduce(0, +) - min(figures.map(\.expected).reduce(0, +), figures.map(\.delivered).reduce(0, +))
-                logger.warning("drain ended at --drain-timeout with deliveries still arriving",
-                               metadata: ["missing": "\(missing)", "drain_timeout_s": "\(configuration.drainTimeout)"])
+                DrainWatch.log(.timedOut, missing: Self.missing(figures), configuration: configuration, logger: logger)
             }
             finishAll()
         }
@@ -217,15 +215,15 @@ final class LoadCoordinator {
     /// (Each thread stops at `--drain-timeout` by itself, which ends the run for all.)
     private func drainIfDone(_ figures: [ThreadFigures], now: UInt64) {
         let delivered = figures.map(\.delivered).reduce(0, +), expected = figures.map(\.expected).reduce(0, +)
-        if delivered >= expected { return finishAll() }
-        if delivered != drainDelivered {
-            drainDelivered = delivered
-            drainProgressMicros = now
-        } else if Double(now - drainProgressMicros) / 1e6 >= configuration.drainIdle {
-            logger.warning("drain ended: no delivery for --drain-idle seconds",
-                           metadata: ["missing": "\(expected - delivered)", "drain_idle_s": "\(configuration.drainIdle)"])
-            finishAll()
-        }
+        guard let end = drainWatch?.end(delivered: delivered, expected: expected, now: now) else { return }
+        DrainWatch.log(end, missing: Self.missing(figures), configuration: configuration, logger: logger)
+        finishAll()
+    }
+
+    /// Deliveries the threads expect that have not arrived.
+    private static func missing(_ figures: [ThreadFigures]) -> UInt64 {
+        let delivered = figures.map(\.delivered).reduce(0, +), expected = figures.map(\.expected).reduce(0, +)
+        return expected - min(expected, delivered)
     }
 
     private func finishAll() {

@@ -68,9 +68,8 @@ public final class LoadGenerator {
     var sendStartMicros: UInt64 = 0
     var sendEndMicros: UInt64 = 0
     private var drainDeadlineMicros: UInt64 = 0
-    /// The drain: deliveries when last seen to grow, and when; when it ended.
-    private var drainDelivered: UInt64 = 0
-    private var drainProgressMicros: UInt64 = 0
+    /// The drain, once sending has stopped; when it ended.
+    private var drainWatch: DrainWatch?
     var drainEndMicros: UInt64 = 0
     /// With `--threads`: the last progress request answered, and the ready users last published.
     var answeredProgress = 0
@@ -281,43 +280,25 @@ public final class LoadGenerator {
         phase = .draining
         sendEndMicros = now
         drainDeadlineMicros = now + UInt64(configuration.drainTimeout * 1e6)
-        drainDelivered = statistics.delivered
-        drainProgressMicros = now
+        drainWatch = DrainWatch(idleSeconds: configuration.drainIdle, delivered: statistics.delivered, now: now)
         users.forEach { $0.requestConfirmation() }
     }
 
-    /// Ends the drain once every delivery has arrived, once none has for `--drain-idle`
-    /// seconds (what is missing then is lost), or at `--drain-timeout`, the safety net. A
-    /// thread's deliveries come from every thread's users: there the coordinator decides all
-    /// but the safety net, from every thread's figures.
+    /// Ends the drain at `--drain-timeout`, the safety net, or, on one thread, once every
+    /// delivery has arrived or none has for `--drain-idle` seconds (what is missing then is
+    /// lost). A thread's deliveries come from every thread's users: there the coordinator
+    /// decides all but the safety net, from every thread's figures.
     private func drainIfDone(now: UInt64) {
+        let missing = statistics.expected - min(statistics.expected, statistics.delivered)
         if now >= drainDeadlineMicros {
-            if thread == nil { logDrainEnd(.timedOut, missing: statistics.expected - min(statistics.expected, statistics.delivered)) }
+            if thread == nil { DrainWatch.log(.timedOut, missing: missing, configuration: configuration, logger: logger) }
             return finish()
         }
-        guard thread == nil else { return }
-        if statistics.delivered >= statistics.expected { return finish() }
-        if statistics.delivered != drainDelivered {
-            drainDelivered = statistics.delivered
-            drainProgressMicros = now
-        } else if Double(now - drainProgressMicros) / 1e6 >= configuration.drainIdle {
-            logDrainEnd(.idle, missing: statistics.expected - statistics.delivered)
-            finish()
+        guard thread == nil, let end = drainWatch?.end(delivered: statistics.delivered, expected: statistics.expected, now: now) else {
+            return
         }
-    }
-
-    enum DrainEnd { case idle, timedOut }
-
-    /// Says why a drain ended with deliveries missing.
-    func logDrainEnd(_ end: DrainEnd, missing: UInt64) {
-        switch end {
-        case .idle:
-            logger.warning("drain ended: no delivery for --drain-idle seconds",
-                           metadata: ["missing": "\(missing)", "drain_idle_s": "\(configuration.drainIdle)"])
-        case .timedOut:
-            logger.warning("drain ended at --drain-timeout with deliveries still arriving",
-                           metadata: ["missing": "\(missing)", "drain_timeout_s": "\(configuration.drainTimeout)"])
-        }
+        DrainWatch.log(end, missing: missing, configuration: configuration, logger: logger)
+        finish()
     }
 
     func finish() {
