@@ -1,53 +1,45 @@
 import ChatCore
 
-// What a node gathers during one loop pass and sends to Redis at its end: one script
-// call per room for room messages, one for all direct messages.
+// What a node (or a loop of the hub) gathers during one loop pass and sends at its end: one
+// batch per room for room messages (one script call to Redis, one step of the hub), and
+// for a Redis node one call for all direct messages.
 
-/// The room messages of one loop pass for one room, sent as one script call.
-struct SayBatch {
-    var body: [UInt8] = []
-    var count = 0
-}
-
-/// The room messages of one loop pass, one batch per room, sent in the order the batches
-/// were opened, so that a member of two rooms gets a sender's messages in the order said.
+/// A loop pass's batches, one per room, in the order they were opened, so that a member of
+/// two rooms gets a sender's messages in the order said.
 ///
 /// A sender whose message would join a room's batch ahead of a later batch holding one of
 /// its own messages (`say,a,1` then `say,b,2` then `say,a,3`) must have the batches sent
 /// first: ``accepts(from:in:)`` says so.
-struct SayBatches {
-    /// Folded room and its batch, in the order opened.
-    private(set) var batches: [(room: ChatName, batch: SayBatch)] = []
+struct PassBatches<Room: Hashable, Sender: Hashable, Batch> {
+    /// Each room and its batch, in the order opened.
+    private(set) var batches: [(room: Room, batch: Batch)] = []
     /// Each room's place in `batches`.
-    private var places: [ChatName: Int] = [:]
-    /// The place of the batch holding each sender's latest message, by folded sender.
-    private var latest: [ChatName: Int] = [:]
+    private var places: [Room: Int] = [:]
+    /// The place of the batch holding each sender's latest message.
+    private var latest: [Sender: Int] = [:]
 
     var isEmpty: Bool { batches.isEmpty }
 
-    /// Whether a message of `sender` in `room` (both folded) can join this pass's batches
-    /// without going out before one of the sender's own messages already in them.
-    func accepts(from sender: ChatName, in room: ChatName) -> Bool {
+    /// Whether a message of `sender` in `room` can join this pass's batches without going
+    /// out before one of the sender's own messages already in them.
+    func accepts(from sender: Sender, in room: Room) -> Bool {
         guard let place = places[room], let last = latest[sender] else { return true }
         return place >= last
     }
 
-    /// Adds a message to the room's batch (`room` and `folded` folded, `from` as written);
-    /// returns the bytes it added.
-    mutating func append(in room: ChatName, millis: Int64, from sender: ChatName, folded: ChatName,
-                         text: UnsafeRawBufferPointer) -> Int {
+    /// Adds a message to the room's batch (opened with `open` when the pass has none) with `add`.
+    mutating func append<Result>(in room: Room, from sender: Sender, open: () -> Batch,
+                                 _ add: (inout Batch) -> Result) -> Result {
         let place: Int
         if let existing = places[room] {
             place = existing
         } else {
             place = batches.count
             places[room] = place
-            batches.append((room, SayBatch()))
+            batches.append((room, open()))
         }
-        let before = batches[place].batch.body.count
-        batches[place].batch.append(millis: millis, from: sender, text: text)
-        latest[folded] = place
-        return batches[place].batch.body.count - before
+        latest[sender] = place
+        return add(&batches[place].batch)
     }
 
     mutating func removeAll() {
@@ -57,18 +49,28 @@ struct SayBatches {
     }
 }
 
+/// A Redis node's room messages of one pass, by folded room and folded sender.
+typealias SayBatches = PassBatches<ChatName, ChatName, SayBatch>
+
+/// The room messages of one loop pass for one room, sent to Redis as one script call.
+struct SayBatch {
+    var body: [UInt8] = []
+    var count = 0
+
+    /// Appends one message; returns the bytes it added.
+    mutating func append(millis: Int64, from: ChatName, text: UnsafeRawBufferPointer) -> Int {
+        let before = body.count
+        if count > 0 { body.append(UInt8(ascii: "\n")) }
+        ClusterWire.appendEntry(millis: millis, from: from, text: text, to: &body)
+        count += 1
+        return body.count - before
+    }
+}
+
 /// The direct messages of one loop pass, sent as one script call, and each sender's answer.
 struct ChatBatch {
     var arguments = RedisCommand()
     var answers: [(ClusterReply) -> Void] = []
     /// Who sent them, folded: a room message of theirs in the same pass sends these first.
     var senders: Set<ChatName> = []
-}
-
-extension SayBatch {
-    mutating func append(millis: Int64, from: ChatName, text: UnsafeRawBufferPointer) {
-        if count > 0 { body.append(UInt8(ascii: "\n")) }
-        ClusterWire.appendEntry(millis: millis, from: from, text: text, to: &body)
-        count += 1
-    }
 }

@@ -142,7 +142,9 @@ extension ClusterNode: ChatWorld {
         if chatBatch.senders.contains(senderFolded) { flushPass() }
         // So are its room messages of this pass in a batch that goes out after this room's.
         if !sayBatches.accepts(from: senderFolded, in: folded) { flushSays() }
-        queuedBytes += sayBatches.append(in: folded, millis: millis, from: sender, folded: senderFolded, text: text)
+        queuedBytes += sayBatches.append(in: folded, from: senderFolded, open: { SayBatch() }) {
+            $0.append(millis: millis, from: sender, text: text)
+        }
         flushTimer.fireInThisPass()
         return true
     }
@@ -160,7 +162,8 @@ extension ClusterNode: ChatWorld {
         flushPass()
         var command = RedisCommand()
         command.add(name.folded)
-        command.add(voluntary ? "v" : !notify && configuration.isOneProcess ? "s" : "x")
+        // Even when this process stops (`notify` false), the other nodes go on and are told.
+        command.add(voluntary ? "v" : "x")
         command.add(ClusterWire.optionalText(text))
         run(.unregister, command) { _ in }
         // The local rooms that emptied with it let their links go.

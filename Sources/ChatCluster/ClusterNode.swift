@@ -2,9 +2,9 @@ import ChatCore
 import LibeventKit
 import Logging
 
-/// This process as one node of a cluster that shares one chat through Redis (or one loop of
-/// several, joined by the ``LoopHub``, which answers the same scripts in memory): the
-/// dispatcher's ``ChatWorld`` beyond one loop.
+/// This process (or one of its loops) as one node of a cluster that shares one chat through
+/// Redis: the dispatcher's ``ChatWorld`` beyond one process. (The loops of one process
+/// without Redis share theirs through a ``LoopHub`` instead, each a ``HubWorld``.)
 ///
 /// The node keeps its own sessions (in the ``Registry``, its local view) and, for each room
 /// with local members, a subscription to the room's channel; Redis keeps names, rooms,
@@ -28,10 +28,8 @@ public final class ClusterNode {
     let loop: EventLoop
     /// `--cluster` and a colon: every key and channel starts with it.
     let prefix: String
-    let commands: any ClusterConnection
-    let subscriber: any ClusterConnection
-    /// A loop of this process rather than a node of a Redis cluster: its lifecycle logs at debug.
-    let isLoop: Bool
+    let commands: RedisConnection
+    let subscriber: RedisConnection
     /// Each script's SHA1, by ``ClusterScripts/Script`` raw value, once loaded.
     var scriptDigests: [[UInt8]] = []
     var commandsReady = false
@@ -87,17 +85,8 @@ public final class ClusterNode {
         nodeChannel = Array("\(prefix)node:\(id)".utf8)
         noticeChannel = Array("\(prefix)notices".utf8)
         roomChannelPrefix = Array("\(prefix)room:".utf8)
-        switch configuration.backend {
-        case .redis(let endpoint):
-            commands = RedisConnection(base: loop.base, endpoint: endpoint, role: "commands")
-            subscriber = RedisConnection(base: loop.base, endpoint: endpoint, role: "subscriptions")
-            isLoop = false
-        case .loops(let hub):
-            let port = HubLoopPort(loop: loop)
-            commands = HubConnection(hub: hub, loop: loop, port: port)
-            subscriber = HubConnection(hub: hub, loop: loop, port: port)
-            isLoop = true
-        }
+        commands = RedisConnection(base: loop.base, endpoint: configuration.redis, role: "commands")
+        subscriber = RedisConnection(base: loop.base, endpoint: configuration.redis, role: "subscriptions")
         commands.onConnected = { [unowned self] in self.prepareCommands() }
         subscriber.onConnected = { [unowned self] in self.prepareSubscriber() }
         commands.onLost = { [unowned self] reason in self.linkLost("commands: \(reason)") }
@@ -108,8 +97,8 @@ public final class ClusterNode {
 
     /// Connects (and keeps reconnecting) until ``leave(then:)``.
     public func start() {
-        logger.log(level: isLoop ? .debug : .info, "cluster node starting",
-                   metadata: ["node": "\(id)", "redis": "\(configuration.backend)", "cluster": "\(configuration.name)"])
+        logger.info("cluster node starting",
+                    metadata: ["node": "\(id)", "redis": "\(configuration.redis)", "cluster": "\(configuration.name)"])
         connect()
         watchTimer.schedule(after: Self.watchInterval)
     }
@@ -132,7 +121,7 @@ public final class ClusterNode {
     private func prepareCommands() {
         authenticate(commands)
         name(commands, "cmd")
-        if let endpoint = configuration.redis, endpoint.database != 0 {
+        if case let endpoint = configuration.redis, endpoint.database != 0 {
             commands.send(RedisCommand("SELECT", String(endpoint.database))) { [unowned self] reply in
                 if case .error(let message) = reply { self.refused("SELECT \(endpoint.database): \(message)") }
             }
@@ -161,8 +150,9 @@ public final class ClusterNode {
         for link in rooms.values { subscriber.subscribe(link.channel) }
     }
 
-    private func authenticate(_ connection: any ClusterConnection) {
-        guard let endpoint = configuration.redis, let password = endpoint.password else { return }
+    private func authenticate(_ connection: RedisConnection) {
+        guard let password = configuration.redis.password else { return }
+        let endpoint = configuration.redis
         var command = RedisCommand("AUTH")
         if let user = endpoint.user { command.add(user) }
         command.add(password)
@@ -172,7 +162,7 @@ public final class ClusterNode {
     }
 
     /// Names the connection in Redis's CLIENT LIST: `chat-<node>-cmd` or `-sub`, for operators.
-    private func name(_ connection: any ClusterConnection, _ role: String) {
+    private func name(_ connection: RedisConnection, _ role: String) {
         connection.send(RedisCommand("CLIENT", "SETNAME", "\(configuration.name)-\(id)-\(role)")) { _ in }
     }
 
@@ -228,7 +218,7 @@ public final class ClusterNode {
             admitParked(link, all: true)
         }
         if wasUp || reason != lastProblem {
-            logger.warning("redis unavailable", metadata: ["reason": "\(reason)", "redis": "\(configuration.backend)",
+            logger.warning("redis unavailable", metadata: ["reason": "\(reason)", "redis": "\(configuration.redis)",
                                                             "retry_in_s": "\(backoff)"])
         } else {
             logger.debug("redis still unavailable", metadata: ["reason": "\(reason)"])
@@ -294,9 +284,9 @@ public final class ClusterNode {
             figures.connected = true
             backoff = Self.firstBackoff
             if lastProblem != nil {
-                logger.info("redis available again", metadata: ["redis": "\(configuration.backend)"])
+                logger.info("redis available again", metadata: ["redis": "\(configuration.redis)"])
             } else {
-                logger.log(level: isLoop ? .debug : .info, "cluster joined", metadata: ["node": "\(id)", "nodes": "\(figures.nodesAlive)"])
+                logger.info("cluster joined", metadata: ["node": "\(id)", "nodes": "\(figures.nodesAlive)"])
             }
             lastProblem = nil
             catchUpAll()
@@ -328,7 +318,7 @@ public final class ClusterNode {
 
     /// Runs a script; false (and `reply` not called) when not connected.
     @discardableResult
-    func run(_ script: ClusterScripts.Script, _ arguments: [String], reply: @escaping ClusterConnection.ReplyHandler) -> Bool {
+    func run(_ script: ClusterScripts.Script, _ arguments: [String], reply: @escaping RedisConnection.ReplyHandler) -> Bool {
         var command = RedisCommand()
         for argument in arguments { command.add(argument) }
         return run(script, command, reply: reply)
@@ -336,7 +326,7 @@ public final class ClusterNode {
 
     /// Runs a script with `arguments` after the prefix; false when not connected.
     @discardableResult
-    func run(_ script: ClusterScripts.Script, _ arguments: RedisCommand, reply: @escaping ClusterConnection.ReplyHandler) -> Bool {
+    func run(_ script: ClusterScripts.Script, _ arguments: RedisCommand, reply: @escaping RedisConnection.ReplyHandler) -> Bool {
         guard commandsReady, commands.pending < Self.maxPendingCommands else { return false }
         var command = RedisCommand("EVALSHA")
         command.add(scriptDigests[script.rawValue])

@@ -41,7 +41,7 @@ enum ClusterScripts {
       for _, rf in ipairs(rooms) do drop_room_member(rf, uf) end
       redis.call('DEL', P .. 'user:' .. uf .. ':rooms')
       redis.call('HDEL', P .. 'users', uf)
-      if #rooms > 0 and voluntary ~= 's' then
+      if #rooms > 0 then
         redis.call('PUBLISH', P .. 'notices',
           'Q ' .. node .. ' ' .. name .. ' ' .. voluntary .. ' ' .. table.concat(rooms, ',') .. ' ' .. text)
       end

@@ -19,7 +19,12 @@ import Glibc
 /// hiredis itself, after a failed connect or a lost connection) frees the context first.
 /// A command's own callback carries its reply handler retained until hiredis calls it,
 /// which it does exactly once: with the reply, or with none when the connection goes.
-final class RedisConnection: ClusterConnection {
+///
+/// Replies come in command order; publications to subscribed channels as they are published.
+final class RedisConnection {
+    /// Called with the reply, or nil when the connection went before it came.
+    typealias ReplyHandler = (RedisReply?) -> Void
+
     private let base: OpaquePointer
     private let endpoint: RedisEndpoint
     private var context: UnsafeMutablePointer<redisAsyncContext>?
@@ -256,10 +261,10 @@ final class RedisConnection: ClusterConnection {
 
 /// A command's reply handler, retained from the send to hiredis's one call.
 private final class ReplyBox {
-    let handler: ClusterConnection.ReplyHandler
+    let handler: RedisConnection.ReplyHandler
     weak var connection: RedisConnection?
 
-    init(_ handler: @escaping ClusterConnection.ReplyHandler, connection: RedisConnection) {
+    init(_ handler: @escaping RedisConnection.ReplyHandler, connection: RedisConnection) {
         self.handler = handler
         self.connection = connection
     }

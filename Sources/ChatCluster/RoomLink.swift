@@ -38,7 +38,7 @@ final class RoomLink {
     }
 
     /// Message ``seq`` was taken: kept while a join is in flight. A join's answer holds the
-    /// room's history up to where Redis (or the hub) ran it, which is at or after every
+    /// room's history up to where Redis ran it, which is at or after every
     /// message this node took before sending the join, so only those taken since can be
     /// missing from it; with no join in flight nothing is kept (a copy of every message of
     /// every room, a ring of 256 per room per loop, was most of a loop's memory beyond one).

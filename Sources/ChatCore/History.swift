@@ -1,7 +1,7 @@
 /// A room's last `limit` messages, oldest first, in a ring whose slots are
 /// reused: a full history allocates nothing more per message.
-public struct History {
-    public struct Entry {
+public struct History: Sendable {
+    public struct Entry: Sendable {
         /// When it was said, in milliseconds since the Unix epoch.
         public var millis: Int64
         /// The sender as named when it was said.

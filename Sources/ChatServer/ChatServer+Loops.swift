@@ -20,7 +20,9 @@ extension ChatServer {
         if configuration.tlsPort != nil, let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
             tls = try TLSContext(certificate: certificate, key: key)
         }
-        let siblings = LoopSiblings(count: count, hub: configuration.cluster == nil ? LoopHub() : nil, tls: tls)
+        let hub = configuration.cluster == nil
+            ? LoopHub(loops: count, historyLimit: configuration.history, maxRooms: configuration.limits.maxRooms) : nil
+        let siblings = LoopSiblings(count: count, hub: hub, tls: tls)
         let first = try ChatServer(configuration: configuration, logger: logger, index: 0, siblings: siblings)
         // Port 0 picks a free port once: the other loops bind the one the first loop got.
         var others = configuration

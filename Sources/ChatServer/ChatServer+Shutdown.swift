@@ -54,6 +54,7 @@ extension ChatServer {
     /// Every connection has gone: a node's users leave the cluster (the others hear `quit`
     /// at once), then the loop stops.
     func drained() {
+        hub?.flush()
         guard let cluster else { return stopAfterSiblings() }
         guard !leavingCluster else { return }
         leavingCluster = true

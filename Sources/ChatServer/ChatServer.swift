@@ -64,9 +64,12 @@ public final class ChatServer {
     private var slowConsumerReaper: EventTimer?
     /// Plain connections' output, written at the end of each pass.
     let pendingWrites: PendingWrites
-    /// This loop as a node of a cluster (`--redis`, or a loop of several, joined by the hub):
-    /// the dispatcher's world; nil with one loop, whose world is a ``LocalWorld``.
+    /// This process (or this loop of it) as a node of a Redis cluster (`--redis`): the
+    /// dispatcher's world.
     let cluster: ClusterNode?
+    /// This loop as one of several joined by their hub (`--loops` above 1, no `--redis`): the
+    /// dispatcher's world. Both nil with one loop, whose world is a ``LocalWorld``.
+    let hub: HubWorld?
 
     /// Which of the process's loops this is (0 owns the signals, the metrics port and the log line).
     let index: Int
@@ -105,14 +108,19 @@ public final class ChatServer {
                                                    otherFormats: dialects.formats + [WebSocketFormat()]),
                                 maxLine: configuration.maxLine, limits: configuration.limits, clock: clock)
         pendingWrites = PendingWrites(loop: loop, registry: dispatcher.registry)
-        let clusterConfiguration = configuration.cluster
-            ?? siblings?.hub.map { ClusterConfiguration.loops($0, historyLimit: configuration.history, maxRooms: configuration.limits.maxRooms) }
-        if let clusterConfiguration {
+        if let clusterConfiguration = configuration.cluster {
             let node = ClusterNode(configuration: clusterConfiguration, registry: dispatcher.registry, loop: loop, logger: logger)
             dispatcher.world = node
             cluster = node
+            hub = nil
+        } else if let shared = siblings?.hub {
+            let world = HubWorld(hub: shared, index: index, registry: dispatcher.registry, loop: loop)
+            dispatcher.world = world
+            hub = world
+            cluster = nil
         } else {
             cluster = nil
+            hub = nil
         }
         // Loop 0 alone listens (and hands the others their connections): one accept queue per
         // port, so the limits are applied in the order the connections came.
@@ -207,19 +215,15 @@ public final class ChatServer {
                                           takeLag: { lagMonitor.takeWorst() })
         }
         if let siblings {
-            let start = { [unowned self] in
-                self.listener?.start()
-                self.tlsListener?.start()
-                for (_, listener) in self.dialectListeners { listener.start() }
-                // What loop 0 handed over before this loop's node joined waits in the box.
-                self.handoffListener = siblings.handoffs[self.index].doorbell.listen(on: self.loop) { [unowned self] in
-                    self.adoptHandedOver()
-                }
-                self.adoptHandedOver()
-            }
-            if let cluster, configuration.cluster == nil { cluster.onAvailable = start } else { start() }
+            listener?.start()
+            tlsListener?.start()
+            for (_, listener) in dialectListeners { listener.start() }
+            // What loop 0 handed over before this loop ran waits in the box.
+            handoffListener = siblings.handoffs[index].doorbell.listen(on: loop) { [unowned self] in self.adoptHandedOver() }
+            adoptHandedOver()
         }
         cluster?.start()
+        if siblings != nil { logger.debug("loop running", metadata: ["loop": "\(index)"]) }
         loop.run()
         for connection in Array(connections.values) { connection.finish() }
         signalWatchers.removeAll()

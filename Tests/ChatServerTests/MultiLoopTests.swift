@@ -106,6 +106,34 @@ import Glibc
         }
     }
 
+    /// Four senders on different loops say at once in one room: every member, on whichever
+    /// loop, hears the room's messages in the one order the room's sequencer gave them (any
+    /// two members agree on the order of every message both heard).
+    @Test func everyMemberOnEveryLoopHearsTheRoomInOneOrder() throws {
+        let server = try ServerProcess.start(["--loops", "4"])
+        let clients = try server.registered((0..<12).map { "user\($0)" })
+        try server.join("agora", clients)
+        let senders = 4, count = 300
+        for sender in 0..<senders {
+            try clients[sender].send((1...count).map { "say,agora,\(sender)-\($0)\n" }.joined())
+        }
+        let heard = try clients.enumerated().map { index, client in
+            try client.readLines(index < senders ? (senders - 1) * count : senders * count).map { line in
+                String(line.split(separator: ",").last ?? "")
+            }
+        }
+        for sender in 0..<senders {
+            let own = heard[sender + 1].filter { $0.hasPrefix("\(sender)-") }
+            #expect(own == (1...count).map { "\(sender)-\($0)" }, "each sender's messages in the order said")
+        }
+        for first in heard.indices {
+            for second in heard.indices where second > first {
+                let both = { (text: String) in !text.hasPrefix("\(first)-") && !text.hasPrefix("\(second)-") }
+                #expect(heard[first].filter(both) == heard[second].filter(both), "user\(first) and user\(second) disagree")
+            }
+        }
+    }
+
     /// A sender's messages in two rooms, said alternately in one pass, reach a member of both
     /// in the order said: the hub gets the pass's rooms in the order their messages came.
     @Test(arguments: [2, 4])

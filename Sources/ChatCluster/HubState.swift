@@ -1,0 +1,191 @@
+import ChatCore
+
+/// The chat as every loop of one process shares it: names, rooms, memberships, each room's
+/// history and sequencer, and each loop's inbox. Held by the ``LoopHub`` under its lock; each
+/// method is one step a loop takes there, and posts what the other loops must hear to their
+/// inboxes in that step, so every loop hears everything in the one order the steps took.
+///
+/// A loop's own sessions hear what it did from the loop itself, after what its inbox held
+/// before the step (``LoopHub/commit(from:_:)``): the step posts nothing to the loop taking it.
+struct HubState: Sendable {
+    struct User: Sendable {
+        var loop: Int
+        /// As first written.
+        var name: ChatName
+        /// Folded.
+        var rooms: Set<ChatName> = []
+    }
+
+    struct Room: Sendable {
+        /// As its creator spelled it.
+        var name: ChatName
+        /// Folded name -> name as written.
+        var members: [ChatName: ChatName] = [:]
+        /// Members on each loop: who must hear the room's events.
+        var membersOnLoop: [Int]
+        var history: History
+        /// The number of the room's last message.
+        var sequence: Int64 = 0
+    }
+
+    let loopCount: Int
+    let historyLimit: Int
+    let maxRooms: Int?
+    /// The most bytes a loop's inbox holds (roughly): past it, room and direct messages are refused.
+    let maxQueuedBytes: Int
+    /// By folded name.
+    var users: [ChatName: User] = [:]
+    /// By folded name.
+    var rooms: [ChatName: Room] = [:]
+    var inboxes: [[HubDelivery]]
+    var queuedBytes: [Int]
+    /// Loops posted to in this step whose inbox was empty before: their doorbells ring after it.
+    var toRing: [Int] = []
+
+    init(loopCount: Int, historyLimit: Int, maxRooms: Int?, maxQueuedBytes: Int) {
+        self.loopCount = loopCount
+        self.historyLimit = historyLimit
+        self.maxRooms = maxRooms
+        self.maxQueuedBytes = maxQueuedBytes
+        inboxes = Array(repeating: [], count: loopCount)
+        queuedBytes = Array(repeating: 0, count: loopCount)
+    }
+
+    /// Some loop is too far behind: new messages wait until it has caught up.
+    var isBacklogged: Bool { queuedBytes.contains { $0 > maxQueuedBytes } }
+
+    // MARK: Inboxes
+
+    mutating func post(_ delivery: HubDelivery, to loop: Int) {
+        if inboxes[loop].isEmpty { toRing.append(loop) }
+        inboxes[loop].append(delivery)
+        queuedBytes[loop] += delivery.bytes
+    }
+
+    /// Posts to every loop but `except` with members in any of `rooms` (folded).
+    mutating func post(_ delivery: HubDelivery, toLoopsIn rooms: some Sequence<ChatName>, except: Int) {
+        var reached = Array(repeating: false, count: loopCount)
+        for room in rooms {
+            guard let counts = self.rooms[room]?.membersOnLoop else { continue }
+            for loop in counts.indices where counts[loop] > 0 { reached[loop] = true }
+        }
+        for loop in reached.indices where reached[loop] && loop != except { post(delivery, to: loop) }
+    }
+
+    /// Everything posted to `loop`, oldest first.
+    mutating func take(for loop: Int) -> [HubDelivery] {
+        guard !inboxes[loop].isEmpty else { return [] }
+        queuedBytes[loop] = 0
+        defer { inboxes[loop] = [] }
+        return inboxes[loop]
+    }
+
+    // MARK: Names
+
+    /// Gives `name` to a session of `loop`; false when someone holds it.
+    mutating func claim(_ name: ChatName, loop: Int) -> Bool {
+        guard users[name.folded] == nil else { return false }
+        users[name.folded] = User(loop: loop, name: name)
+        return true
+    }
+
+    /// Moves `old`'s claim, and its memberships, to `new`; false when someone else holds `new`.
+    mutating func rename(_ old: ChatName, to new: ChatName, loop: Int) -> Bool {
+        if let holder = users[new.folded], new.folded != old.folded || holder.loop != loop { return false }
+        guard var user = users.removeValue(forKey: old.folded) else { return false }
+        user.name = new
+        for room in user.rooms {
+            rooms[room]?.members[old.folded] = nil
+            rooms[room]?.members[new.folded] = new
+        }
+        users[new.folded] = user
+        if !user.rooms.isEmpty {
+            post(.renamed(old: old, new: new, rooms: Array(user.rooms)), toLoopsIn: user.rooms, except: loop)
+        }
+        return true
+    }
+
+    /// `name` is gone: its claim and memberships go, and (when `notify`) its rooms hear `quit`.
+    mutating func gone(_ name: ChatName, text: [UInt8]?, voluntary: Bool, notify: Bool, loop: Int) {
+        guard let user = users[name.folded], user.loop == loop else { return }
+        users[name.folded] = nil
+        if notify && !user.rooms.isEmpty {
+            post(.quit(name: user.name, text: text, voluntary: voluntary, rooms: Array(user.rooms)),
+                 toLoopsIn: user.rooms, except: loop)
+        }
+        for room in user.rooms { dropMember(name.folded, from: room, loop: loop) }
+    }
+
+    // MARK: Rooms
+
+    enum JoinOutcome {
+        /// The room as spelled, its member count (the joiner included) and its history.
+        case joined(room: ChatName, members: Int, history: [History.Entry])
+        case roomsFull
+    }
+
+    /// Adds `name` (of `loop`) to `room`, creating it within `maxRooms`; the other loops with
+    /// members hear of it.
+    mutating func join(_ name: ChatName, room: ChatName, loop: Int) -> JoinOutcome {
+        let key = room.folded
+        if rooms[key] == nil {
+            if let maxRooms, rooms.count >= maxRooms { return .roomsFull }
+            rooms[key] = Room(name: room, membersOnLoop: Array(repeating: 0, count: loopCount),
+                              history: History(limit: historyLimit))
+        }
+        post(.joined(room: rooms[key]!.name, name: name), toLoopsIn: CollectionOfOne(key), except: loop)
+        rooms[key]!.members[name.folded] = name
+        rooms[key]!.membersOnLoop[loop] += 1
+        users[name.folded]?.rooms.insert(key)
+        let joined = rooms[key]!
+        return .joined(room: joined.name, members: joined.members.count, history: joined.history.entries)
+    }
+
+    mutating func leave(_ name: ChatName, room: ChatName, loop: Int) {
+        let key = room.folded
+        guard users[name.folded]?.rooms.remove(key) != nil else { return }
+        dropMember(name.folded, from: key, loop: loop)
+        guard let spelled = rooms[key]?.name else { return }
+        post(.left(room: spelled, name: name), toLoopsIn: CollectionOfOne(key), except: loop)
+    }
+
+    /// Takes a member out; the room goes, with its history, when it empties.
+    private mutating func dropMember(_ folded: ChatName, from room: ChatName, loop: Int) {
+        guard rooms[room]?.members.removeValue(forKey: folded) != nil else { return }
+        rooms[room]!.membersOnLoop[loop] -= 1
+        if rooms[room]!.members.isEmpty { rooms[room] = nil }
+    }
+
+    // MARK: Messages
+
+    /// Numbers a pass's messages in one room, keeps them in its history and passes them to
+    /// the other loops with members there; false when the room is gone.
+    mutating func say(_ says: RoomSays, loop: Int) -> Bool {
+        guard rooms[says.room] != nil else { return false }
+        rooms[says.room]!.sequence += Int64(says.entries.count)
+        if historyLimit > 0 {
+            says.forEach { entry, text in rooms[says.room]!.history.append(millis: entry.millis, from: entry.from, text: text) }
+        }
+        post(.says(says), toLoopsIn: CollectionOfOne(says.room), except: loop)
+        return true
+    }
+
+    /// A direct message to `name`: the loop that holds it, nil when nobody does. Posted there
+    /// when that is another loop; the asking loop delivers its own.
+    mutating func chat(to name: ChatName, from sender: ChatName, text: [UInt8]?, loop: Int) -> Int? {
+        guard let holder = users[name.folded]?.loop else { return nil }
+        if holder != loop { post(.chat(to: name, from: sender, text: text), to: holder) }
+        return holder
+    }
+
+    // MARK: Questions
+
+    var userNames: [ChatName] { users.values.map(\.name) }
+    var roomNames: [ChatName] { rooms.values.map(\.name) }
+
+    /// The room as spelled and its members; nil when it does not exist.
+    func members(of room: ChatName) -> (room: ChatName, names: [ChatName])? {
+        guard let found = rooms[room.folded] else { return nil }
+        return (found.name, Array(found.members.values))
+    }
+}
