@@ -1,8 +1,8 @@
 import ChatCore
 
-// What a node (or a loop of the hub) gathers during one loop pass and sends at its end: one
-// batch per room for room messages (one script call to Redis, one step of the hub), and
-// for a Redis node one call for all direct messages.
+// What a Redis node (or a loop of the hub) gathers during one loop pass and sends at its end:
+// one batch per room for room messages (one script call to Redis; one step of the hub for
+// them all), and for a Redis node one call for all direct messages.
 
 /// A loop pass's batches, one per room, in the order they were opened, so that a member of
 /// two rooms gets a sender's messages in the order said.
@@ -15,7 +15,9 @@ struct PassBatches<Room: Hashable, Sender: Hashable, Batch> {
     private(set) var batches: [(room: Room, batch: Batch)] = []
     /// Each room's place in `batches`.
     private var places: [Room: Int] = [:]
-    /// The place of the batch holding each sender's latest message.
+    /// The place of the batch holding each sender's latest message, for senders whose latest
+    /// is not in the first batch (a sender not here may go anywhere): a pass with one room's
+    /// messages, the common case, looks nothing up per message.
     private var latest: [Sender: Int] = [:]
 
     var isEmpty: Bool { batches.isEmpty }
@@ -23,7 +25,8 @@ struct PassBatches<Room: Hashable, Sender: Hashable, Batch> {
     /// Whether a message of `sender` in `room` can join this pass's batches without going
     /// out before one of the sender's own messages already in them.
     func accepts(from sender: Sender, in room: Room) -> Bool {
-        guard let place = places[room], let last = latest[sender] else { return true }
+        guard !latest.isEmpty, let last = latest[sender] else { return true }
+        guard let place = batches.last?.room == room ? batches.count - 1 : places[room] else { return true }
         return place >= last
     }
 
@@ -31,14 +34,16 @@ struct PassBatches<Room: Hashable, Sender: Hashable, Batch> {
     mutating func append<Result>(in room: Room, from sender: Sender, open: () -> Batch,
                                  _ add: (inout Batch) -> Result) -> Result {
         let place: Int
-        if let existing = places[room] {
+        if let last = batches.indices.last, batches[last].room == room {
+            place = last
+        } else if let existing = places[room] {
             place = existing
         } else {
             place = batches.count
             places[room] = place
             batches.append((room, open()))
         }
-        latest[sender] = place
+        if place > 0 { latest[sender] = place }
         return add(&batches[place].batch)
     }
 

@@ -26,6 +26,13 @@ struct HubState: Sendable {
         var history: History
         /// The number of the room's last message.
         var sequence: Int64 = 0
+
+        /// Numbers a pass's messages and keeps them in the history.
+        mutating func record(_ says: RoomSays) {
+            sequence += Int64(says.entries.count)
+            guard history.limit > 0 else { return }
+            says.forEach { entry, text in history.append(millis: entry.millis, from: entry.from, text: text) }
+        }
     }
 
     let loopCount: Int
@@ -161,12 +168,10 @@ struct HubState: Sendable {
     /// Numbers a pass's messages in one room, keeps them in its history and passes them to
     /// the other loops with members there; false when the room is gone.
     mutating func say(_ says: RoomSays, loop: Int) -> Bool {
-        guard rooms[says.room] != nil else { return false }
-        rooms[says.room]!.sequence += Int64(says.entries.count)
-        if historyLimit > 0 {
-            says.forEach { entry, text in rooms[says.room]!.history.append(millis: entry.millis, from: entry.from, text: text) }
-        }
-        post(.says(says), toLoopsIn: CollectionOfOne(says.room), except: loop)
+        // In place: one lookup for the batch, and no copy of the room's history.
+        guard let counts = rooms[says.room]?.membersOnLoop else { return false }
+        rooms[says.room]!.record(says)
+        for other in counts.indices where counts[other] > 0 && other != loop { post(.says(says), to: other) }
         return true
     }
 

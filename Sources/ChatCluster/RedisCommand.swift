@@ -28,15 +28,6 @@ struct RedisCommand {
         ends.append(bytes.count)
     }
 
-    /// Each argument's bytes: what the loops' hub reads.
-    var arguments: [[UInt8]] {
-        var start = 0
-        return ends.map { end in
-            defer { start = end }
-            return Array(bytes[start..<end])
-        }
-    }
-
     /// The arguments as hiredis's argc, argv and argvlen, valid during `body`.
     func withArguments<Result>(_ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> Result) -> Result {
         var lengths: [Int] = []

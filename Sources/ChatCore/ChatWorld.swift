@@ -5,16 +5,18 @@
 /// Three worlds answer it:
 /// - ``LocalWorld``: one loop's ``Registry`` is the whole chat, and every answer comes at once,
 ///   inside the call.
-/// - A node of a cluster (`ChatCluster.ClusterNode`): the registry is the node's local view (its
-///   own sessions, and the rooms they are in) and the rest (names, rooms, memberships, history)
-///   is shared with the other nodes, through Redis or, for the loops of one process, their hub.
-///   Its answers come later, on the node's own thread.
+/// - A loop of several in one process (`ChatCluster.HubWorld`): the registry is the loop's local
+///   view (its own sessions, and the rooms they are in) and the rest (names, rooms, memberships,
+///   history) is in the process's hub, shared under a lock. Its answers come at once too (a
+///   direct message's at the end of the loop pass).
+/// - A node of a Redis cluster (`ChatCluster.ClusterNode`): the same local view, the rest in
+///   Redis. Its answers come later, on the node's own thread.
 ///
 /// Answers come through the closures passed in, which may run before the call returns. The
 /// dispatcher holds the asking session's further lines until then (or, for `chat`, only its
 /// further replies), so replies stay in command order whoever answers.
 ///
-/// Every room event reaches local members through the world (a node calls back into the
+/// Every room event reaches local members through the world (which calls back into the
 /// registry's fan-out, its own messages included), so each member sees a room's messages in
 /// the one order the world gave them.
 public protocol ChatWorld: AnyObject {

@@ -5,7 +5,7 @@ import Synchronization
 /// What the event loops of one `--loops N` process share: the hub that joins their views of
 /// the chat, the server-wide connection limits, a doorbell per loop, and each loop's last
 /// figures. Touched from every loop's thread; nothing here is on the per-message path
-/// (the hub takes whole batches).
+/// (a loop takes the hub's lock once per pass's batch).
 final class LoopSiblings: Sendable {
     let count: Int
     /// Joins the loops' registries; nil when the loops are nodes of a Redis cluster instead.
