@@ -96,21 +96,28 @@ extension ClusterNode: ChatWorld {
         command.add(name)
         command.add(configuration.maxRooms ?? 0)
         command.add(configuration.historyLimit)
+        command.add(RoomEpoch.random().description)
         let sent = run(.join, command) { [unowned self] reply in
             link.joinsInFlight -= 1
             guard let values = reply?.array, let status = values.first?.integer else {
                 done(.unavailable)
                 return release(link)
             }
-            guard status == 1, values.count >= 4,
+            guard status == 1, values.count >= 5,
                   let spelled = values[1].bytes?.withUnsafeBytes({ ChatName($0) }),
-                  let members = values[2].integer, let seq = values[3].integer else {
+                  let members = values[2].integer, let seq = values[3].integer,
+                  let epoch = values[4].bytes?.withUnsafeBytes({ RoomEpoch(token: $0) }) else {
                 done(.roomsFull)
                 return release(link)
             }
-            let history = values.dropFirst(4).compactMap { $0.bytes.flatMap(ClusterWire.historyEntry) }
+            // The log's last entries, the last of them message `seq`.
+            let logged = values.dropFirst(5)
+            let history = logged.enumerated().compactMap { offset, value in
+                value.bytes.flatMap { ClusterWire.historyEntry($0, id: seq - Int64(logged.count) + 1 + Int64(offset)) }
+            }
             let admit = { [unowned self] (recent: [History.Entry]) in
-                done(.joined(room: spelled, members: Int(members), history: history, recent: recent))
+                done(.joined(room: spelled, members: Int(members), epoch: epoch, lastID: recent.last?.id ?? seq,
+                             history: history, recent: recent))
                 release(link)
             }
             if let last = link.seq, last < seq {

@@ -101,7 +101,8 @@ extension ClusterNode {
         link.seq = number
         link.keepIfJoining(millis: millis, from: from, text: text)
         if let room = registry.room(named: link.folded) {
-            registry.broadcast(.say(room: room.name, from: from, text: text), in: room, except: localSession(named: from))
+            registry.broadcast(.say(room: room.name, id: number, millis: millis, from: from, text: text), in: room,
+                               except: localSession(named: from))
         }
         admitParked(link, all: false)
     }

@@ -10,7 +10,9 @@
 /// - `P rooms`: hash, folded room -> the room as its creator spelled it
 /// - `P room:<folded>:members`: hash, folded name -> name
 /// - `P room:<folded>:log`: list of the room's last messages, "<millis> <from> <text>"
-/// - `P room:<folded>:seq`: the number of messages ever said in the room (its last sequence number)
+/// - `P room:<folded>:seq`: the number of messages ever said in the room (its last sequence
+///   number: the id of its last message)
+/// - `P room:<folded>:epoch`: the room record's epoch, set by the join that finds none
 /// - `P nodes`: sorted set, node id -> its last heartbeat (Redis's clock, milliseconds)
 /// Channels: `P room:<folded>` (says, joins, leaves), `P node:<id>` (direct chats), `P notices`
 /// (nick and quit, which name several rooms).
@@ -24,7 +26,7 @@ enum ClusterScripts {
       local members = P .. 'room:' .. rf .. ':members'
       redis.call('HDEL', members, uf)
       if redis.call('HLEN', members) == 0 then
-        redis.call('DEL', members, P .. 'room:' .. rf .. ':log', P .. 'room:' .. rf .. ':seq')
+        redis.call('DEL', members, P .. 'room:' .. rf .. ':log', P .. 'room:' .. rf .. ':seq', P .. 'room:' .. rf .. ':epoch')
         redis.call('HDEL', P .. 'rooms', rf)
         return true
       end
@@ -128,8 +130,9 @@ enum ClusterScripts {
             end
             return results
             """#
-        // ARGV: P, node, room folded, room, user folded, user, max rooms (0: none), history
-        //   -> {0} rooms full, or {1, room as spelled, members, last sequence number, history...}
+        // ARGV: P, node, room folded, room, user folded, user, max rooms (0: none), history, epoch
+        //   -> {0} rooms full, or {1, room as spelled, members, last sequence number, epoch, history...}
+        // A room with no epoch (new, or one a repair wrote back after Redis lost it) takes ARGV[9].
         case .join: #"""
             local rf, uf = ARGV[3], ARGV[5]
             local spelled = redis.call('HGET', P .. 'rooms', rf)
@@ -143,8 +146,10 @@ enum ClusterScripts {
             redis.call('SADD', P .. 'user:' .. uf .. ':rooms', rf)
             local seq = tonumber(redis.call('GET', P .. 'room:' .. rf .. ':seq') or '0')
             local keep = tonumber(ARGV[8])
+            redis.call('SETNX', P .. 'room:' .. rf .. ':epoch', ARGV[9])
+            local epoch = redis.call('GET', P .. 'room:' .. rf .. ':epoch')
             redis.call('PUBLISH', P .. 'room:' .. rf, 'J ' .. ARGV[6])
-            local reply = {1, spelled, redis.call('HLEN', P .. 'room:' .. rf .. ':members'), seq}
+            local reply = {1, spelled, redis.call('HLEN', P .. 'room:' .. rf .. ':members'), seq, epoch}
             if keep > 0 then
               for _, entry in ipairs(redis.call('LRANGE', P .. 'room:' .. rf .. ':log', -keep, -1)) do
                 reply[#reply + 1] = entry

@@ -26,10 +26,10 @@ enum ClusterWire {
         return (millis, from, fields[2])
     }
 
-    /// A log entry as a history entry.
-    static func historyEntry(_ bytes: [UInt8]) -> History.Entry? {
+    /// A log entry as a history entry, message `id` of its room.
+    static func historyEntry(_ bytes: [UInt8], id: Int64) -> History.Entry? {
         bytes.withUnsafeBytes { raw in
-            entry(raw).map { History.Entry(millis: $0.millis, from: $0.from, text: Array($0.text)) }
+            entry(raw).map { History.Entry(id: id, millis: $0.millis, from: $0.from, text: Array($0.text)) }
         }
     }
 

@@ -37,22 +37,25 @@ final class RoomSays: Sendable {
 
     /// The room's folded name.
     let room: ChatName
+    /// The first entry's id; the others follow it one by one.
+    let firstID: Int64
     let entries: [Entry]
     /// Every entry's text, one after the other.
     let text: [UInt8]
 
-    init(room: ChatName, entries: [Entry], text: [UInt8]) {
+    init(room: ChatName, firstID: Int64, entries: [Entry], text: [UInt8]) {
         self.room = room
+        self.firstID = firstID
         self.entries = entries
         self.text = text
     }
 
-    /// Calls `body` with each entry and its text, in order.
-    func forEach(_ body: (Entry, UnsafeRawBufferPointer) -> Void) {
+    /// Calls `body` with each entry, its id and its text, in order.
+    func forEach(_ body: (Entry, Int64, UnsafeRawBufferPointer) -> Void) {
         text.withUnsafeBytes { text in
             var start = 0
-            for entry in entries {
-                body(entry, UnsafeRawBufferPointer(rebasing: text[start..<entry.end]))
+            for (offset, entry) in entries.enumerated() {
+                body(entry, firstID + Int64(offset), UnsafeRawBufferPointer(rebasing: text[start..<entry.end]))
                 start = entry.end
             }
         }

@@ -24,14 +24,19 @@ struct HubState: Sendable {
         /// Members on each loop: who must hear the room's events.
         var membersOnLoop: [Int]
         var history: History
-        /// The number of the room's last message.
-        var sequence: Int64 = 0
+        /// The record's epoch, new with the room.
+        let epoch = RoomEpoch.random()
+        /// The id of the room's last message: the room's sequencer.
+        var lastID: Int64 = 0
 
         /// Numbers a pass's messages and keeps them in the history.
-        mutating func record(_ says: RoomSays) {
-            sequence += Int64(says.entries.count)
-            guard history.limit > 0 else { return }
-            says.forEach { entry, text in history.append(millis: entry.millis, from: entry.from, text: text) }
+        mutating func record(_ entries: [RoomSays.Entry], text: [UInt8], room: ChatName) -> RoomSays {
+            let says = RoomSays(room: room, firstID: lastID + 1, entries: entries, text: text)
+            lastID += Int64(entries.count)
+            if history.limit > 0 {
+                says.forEach { entry, id, text in history.append(id: id, millis: entry.millis, from: entry.from, text: text) }
+            }
+            return says
         }
     }
 
@@ -126,8 +131,9 @@ struct HubState: Sendable {
     // MARK: Rooms
 
     enum JoinOutcome {
-        /// The room as spelled, its member count (the joiner included) and its history.
-        case joined(room: ChatName, members: Int, history: [History.Entry])
+        /// The room as spelled, its member count (the joiner included), its record's epoch
+        /// and last id, and its history.
+        case joined(room: ChatName, members: Int, epoch: RoomEpoch, lastID: Int64, history: [History.Entry])
         case roomsFull
     }
 
@@ -145,7 +151,8 @@ struct HubState: Sendable {
         rooms[key]!.membersOnLoop[loop] += 1
         users[name.folded]?.rooms.insert(key)
         let joined = rooms[key]!
-        return .joined(room: joined.name, members: joined.members.count, history: joined.history.entries)
+        return .joined(room: joined.name, members: joined.members.count, epoch: joined.epoch, lastID: joined.lastID,
+                       history: joined.history.entries)
     }
 
     mutating func leave(_ name: ChatName, room: ChatName, loop: Int) {
@@ -165,14 +172,15 @@ struct HubState: Sendable {
 
     // MARK: Messages
 
-    /// Numbers a pass's messages in one room, keeps them in its history and passes them to
-    /// the other loops with members there; false when the room is gone.
-    mutating func say(_ says: RoomSays, loop: Int) -> Bool {
+    /// Numbers a pass's messages in one room (folded), keeps them in its history and passes
+    /// them to the other loops with members there; nil when the room is gone.
+    mutating func say(in room: ChatName, _ entries: [RoomSays.Entry], text: [UInt8], loop: Int) -> RoomSays? {
         // In place: one lookup for the batch, and no copy of the room's history.
-        guard let counts = rooms[says.room]?.membersOnLoop else { return false }
-        rooms[says.room]!.record(says)
+        guard let counts = rooms[room]?.membersOnLoop, let says = rooms[room]?.record(entries, text: text, room: room) else {
+            return nil
+        }
         for other in counts.indices where counts[other] > 0 && other != loop { post(.says(says), to: other) }
-        return true
+        return says
     }
 
     /// A direct message to `name`: the loop that holds it, nil when nobody does. Posted there

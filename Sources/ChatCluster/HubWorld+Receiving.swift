@@ -8,8 +8,9 @@ extension HubWorld {
             switch delivery {
             case .says(let says):
                 guard let room = registry.room(named: says.room) else { continue }
-                says.forEach { entry, text in
-                    registry.broadcast(.say(room: room.name, from: entry.from, text: text), in: room, except: nil)
+                says.forEach { entry, id, text in
+                    registry.broadcast(.say(room: room.name, id: id, millis: entry.millis, from: entry.from, text: text),
+                                       in: room, except: nil)
                 }
             case .joined(let room, let name):
                 guard let local = registry.room(named: room) else { continue }

@@ -84,11 +84,11 @@ public final class HubWorld: ChatWorld {
         switch commit({ $0.join(name, room: room, loop: index) }) {
         case .roomsFull:
             done(.roomsFull)
-        case .joined(let spelled, let members, let history):
+        case .joined(let spelled, let members, let epoch, let lastID, let history):
             if let existing = registry.room(named: room) {
                 registry.broadcast(.memberJoined(room: existing.name, name: name), in: existing, except: nil)
             }
-            done(.joined(room: spelled, members: members, history: history, recent: []))
+            done(.joined(room: spelled, members: members, epoch: epoch, lastID: lastID, history: history, recent: []))
         }
     }
 
@@ -152,15 +152,17 @@ public final class HubWorld: ChatWorld {
         let passChats = chats
         chats.removeAll(keepingCapacity: true)
         chatSenders.removeAll(keepingCapacity: true)
-        let shared = batches.map { RoomSays(room: $0.batch.room.name.folded, entries: $0.batch.entries, text: $0.batch.text) }
         let index = self.index
-        let (earlier, (accepted, holders, result)) = hub.commit(from: index) { state in
-            let accepted = shared.map { state.say($0, loop: index) }
+        let (earlier, (sequenced, holders, result)) = hub.commit(from: index) { state in
+            let sequenced = batches.map { state.say(in: $0.batch.room.name.folded, $0.batch.entries, text: $0.batch.text, loop: index) }
             let holders = passChats.map { state.chat(to: $0.to, from: $0.from, text: $0.text, loop: index) }
-            return (accepted, holders, step(&state))
+            return (sequenced, holders, step(&state))
         }
         receive(earlier)
-        for (offset, (_, batch)) in batches.enumerated() where accepted[offset] { batch.fanOut(in: registry) }
+        for (offset, (_, batch)) in batches.enumerated() {
+            guard let says = sequenced[offset] else { continue }
+            batch.fanOut(in: registry, firstID: says.firstID)
+        }
         for (chat, holder) in zip(passChats, holders) {
             if holder == index, let recipient = registry.user(named: chat.to) {
                 chat.text.withOptionalBytes { registry.deliver(.chat(from: chat.from, text: $0), to: recipient) }
@@ -178,14 +180,17 @@ struct PassSays {
     var text: [UInt8] = []
     var senders: [Session] = []
 
-    /// Tells this loop's members of the room.
-    func fanOut(in registry: Registry) {
+    /// Tells this loop's members of the room; the hub numbered the messages from `firstID`.
+    func fanOut(in registry: Registry, firstID: Int64) {
         text.withUnsafeBytes { text in
             var start = 0
+            var id = firstID
             for (entry, sender) in zip(entries, senders) {
                 let said = UnsafeRawBufferPointer(rebasing: text[start..<entry.end])
-                registry.broadcast(.say(room: room.name, from: entry.from, text: said), in: room, except: sender)
+                registry.broadcast(.say(room: room.name, id: id, millis: entry.millis, from: entry.from, text: said),
+                                   in: room, except: sender)
                 start = entry.end
+                id += 1
             }
         }
     }

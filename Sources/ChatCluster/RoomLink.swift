@@ -44,7 +44,7 @@ final class RoomLink {
     /// every room, a ring of 256 per room per loop, was most of a loop's memory beyond one).
     func keepIfJoining(millis: Int64, from: ChatName, text: UnsafeRawBufferPointer) {
         if joinsInFlight > 0 {
-            recent.append(millis: millis, from: from, text: text)
+            recent.append(id: seq ?? 0, millis: millis, from: from, text: text)
         } else {
             forgetRecent()
         }

@@ -13,14 +13,15 @@ public enum ChatEvent {
     case userList([ChatName])
     /// A direct message; `text` is nil when the sender left the field out.
     case chat(from: ChatName, text: UnsafeRawBufferPointer?)
-    /// The sender joined `room`, which now has `members` members.
-    case joined(room: ChatName, members: Int)
-    /// One message of a room's history, replayed after ``joined(room:members:)``.
-    case history(room: ChatName, millis: Int64, from: ChatName, text: UnsafeRawBufferPointer)
+    /// The sender joined `room`, which now has `members` members; its record's epoch and
+    /// last message id (protocol v2 shows them).
+    case joined(room: ChatName, members: Int, epoch: RoomEpoch, lastID: Int64)
+    /// One message of a room's history, replayed after ``joined(room:members:epoch:lastID:)``.
+    case history(room: ChatName, id: Int64, millis: Int64, from: ChatName, text: UnsafeRawBufferPointer)
     /// Another user joined a room the recipient is in.
     case memberJoined(room: ChatName, name: ChatName)
-    /// A message said in a room the recipient is in.
-    case say(room: ChatName, from: ChatName, text: UnsafeRawBufferPointer)
+    /// A message said in a room the recipient is in, with its id in the room.
+    case say(room: ChatName, id: Int64, millis: Int64, from: ChatName, text: UnsafeRawBufferPointer)
     /// The sender left `room`.
     case left(room: ChatName)
     /// Another user left a room the recipient is in.

@@ -66,9 +66,11 @@ public enum ClusterReply: Sendable {
 /// How the cluster answered a `join`.
 public enum ClusterJoin {
     /// `room` as its creator spelled it, its members on every node (the joiner included),
-    /// its history, oldest first, and the messages said after that history but before the
-    /// joiner could be added to the local room, which it is told as `say` lines.
-    case joined(room: ChatName, members: Int, history: [History.Entry], recent: [History.Entry])
+    /// its record's epoch and last message id, its history, oldest first, and the messages
+    /// said after that history but before the joiner could be added to the local room,
+    /// which it is told as `say` lines.
+    case joined(room: ChatName, members: Int, epoch: RoomEpoch, lastID: Int64, history: [History.Entry],
+                recent: [History.Entry])
     /// `--max-rooms` rooms exist in the cluster.
     case roomsFull
     case unavailable

@@ -166,16 +166,19 @@ extension Dispatcher {
         world.join(session, as: name, room: roomName) { [self] outcome in
             answer(session) {
                 switch outcome {
-                case .joined(let spelling, let members, let history, let recent):
-                    let room = registry.join(session, roomNamed: spelling)
-                    reply(.joined(room: room.name, members: members), to: session)
+                case .joined(let spelling, let members, let epoch, let lastID, let history, let recent):
+                    let room = registry.join(session, roomNamed: spelling, epoch: epoch)
+                    reply(.joined(room: room.name, members: members, epoch: epoch, lastID: lastID), to: session)
                     for entry in history {
                         entry.text.withUnsafeBytes { text in
-                            reply(.history(room: room.name, millis: entry.millis, from: entry.from, text: text), to: session)
+                            reply(.history(room: room.name, id: entry.id, millis: entry.millis, from: entry.from, text: text),
+                                  to: session)
                         }
                     }
                     for entry in recent {
-                        entry.text.withUnsafeBytes { reply(.say(room: room.name, from: entry.from, text: $0), to: session) }
+                        entry.text.withUnsafeBytes {
+                            reply(.say(room: room.name, id: entry.id, millis: entry.millis, from: entry.from, text: $0), to: session)
+                        }
                     }
                 case .roomsFull: roomName.withBytes { sendError(.roomsFull, detail: $0, to: session) }
                 case .unavailable: sendError(.unavailable, to: session)

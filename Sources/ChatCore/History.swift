@@ -2,6 +2,8 @@
 /// reused: a full history allocates nothing more per message.
 public struct History: Sendable {
     public struct Entry: Sendable {
+        /// Its id in the room (protocol v2): 1 for the room's first message, one more for each next.
+        public var id: Int64
         /// When it was said, in milliseconds since the Unix epoch.
         public var millis: Int64
         /// The sender as named when it was said.
@@ -9,7 +11,8 @@ public struct History: Sendable {
         /// The free text as sent.
         public var text: [UInt8]
 
-        public init(millis: Int64, from: ChatName, text: [UInt8]) {
+        public init(id: Int64, millis: Int64, from: ChatName, text: [UInt8]) {
+            self.id = id
             self.millis = millis
             self.from = from
             self.text = text
@@ -40,12 +43,13 @@ public struct History: Sendable {
         start = 0
     }
 
-    public mutating func append(millis: Int64, from: ChatName, text: UnsafeRawBufferPointer) {
+    public mutating func append(id: Int64, millis: Int64, from: ChatName, text: UnsafeRawBufferPointer) {
         guard limit > 0 else { return }
         if slots.count < limit {
-            slots.append(Entry(millis: millis, from: from, text: Array(text)))
+            slots.append(Entry(id: id, millis: millis, from: from, text: Array(text)))
             return
         }
+        slots[start].id = id
         slots[start].millis = millis
         slots[start].from = from
         slots[start].text.replaceSubrange(0..., with: text)

@@ -46,20 +46,24 @@ public final class LocalWorld: ChatWorld {
     }
 
     /// The members there are hear of the joiner before it is added; its answer carries the
-    /// room's history as it stands (nothing can have been said meanwhile).
+    /// room's history as it stands (nothing can have been said meanwhile). A new room's
+    /// record gets a new epoch, and its ids start at 1.
     public func join(_ session: Session, as name: ChatName, room: ChatName, then done: @escaping (ClusterJoin) -> Void) {
         guard let existing = registry.room(named: room) else {
             if let limit = limits.maxRooms, registry.roomCount >= limit { return done(.roomsFull) }
-            return done(.joined(room: room, members: 1, history: [], recent: []))
+            return done(.joined(room: room, members: 1, epoch: .random(), lastID: 0, history: [], recent: []))
         }
         registry.broadcast(.memberJoined(room: existing.name, name: name), in: existing, except: nil)
-        done(.joined(room: existing.name, members: existing.members.count + 1, history: existing.history.entries, recent: []))
+        done(.joined(room: existing.name, members: existing.members.count + 1, epoch: existing.epoch,
+                     lastID: existing.lastID, history: existing.history.entries, recent: []))
     }
 
+    /// The room's one sequencer: each message gets the next id.
     public func say(in room: Room, from session: Session, as sender: ChatName, millis: Int64,
                     text: UnsafeRawBufferPointer) -> Bool {
-        registry.broadcast(.say(room: room.name, from: sender, text: text), in: room, except: session)
-        room.history.append(millis: millis, from: sender, text: text)
+        room.lastID += 1
+        registry.broadcast(.say(room: room.name, id: room.lastID, millis: millis, from: sender, text: text), in: room, except: session)
+        room.history.append(id: room.lastID, millis: millis, from: sender, text: text)
         return true
     }
 

@@ -95,15 +95,15 @@ public final class Registry {
 
     // MARK: Rooms
 
-    /// Adds the session to the room called `name`, creating it if needed.
-    func join(_ session: Session, roomNamed name: ChatName) -> Room {
+    /// Adds the session to the room called `name`, creating it (with `epoch`) if needed.
+    func join(_ session: Session, roomNamed name: ChatName, epoch: RoomEpoch) -> Room {
         loopBinding.check()
         let key = name.folded
         let room: Room
         if let existing = rooms[key] {
             room = existing
         } else {
-            room = Room(name: name, historyLimit: historyLimit)
+            room = Room(name: name, historyLimit: historyLimit, epoch: epoch)
             rooms[key] = room
         }
         room.add(session)

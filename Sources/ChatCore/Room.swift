@@ -10,12 +10,18 @@ public final class Room {
     @exclusivity(unchecked) public internal(set) var members: [Session] = []
     /// The last messages said in the room, oldest first.
     @exclusivity(unchecked) public internal(set) var history: History
+    /// The room record's epoch: its world's (on one loop, chosen when the room was made).
+    public let epoch: RoomEpoch
+    /// The id of the room's last message on one loop (a loop or node of several leaves
+    /// the numbering to its hub or Redis).
+    @exclusivity(unchecked) public internal(set) var lastID: Int64 = 0
     /// Members whose format is not protocol v1: while there are none, a fan-out
     /// sends the same v1 bytes to every member without looking at formats.
     public private(set) var otherFormatMembers = 0
 
-    init(name: ChatName, historyLimit: Int) {
+    init(name: ChatName, historyLimit: Int, epoch: RoomEpoch) {
         self.name = name
+        self.epoch = epoch
         self.history = History(limit: historyLimit)
     }
 

@@ -24,12 +24,12 @@ public final class V1Format: EventFormat {
             line.append(from)
             line.appendComma()
             if let text { line.append(text) } else { line.append("hi") }
-        case .joined(let room, let members):
+        case .joined(let room, let members, _, _):
             line.append("joined,")
             line.append(room)
             line.appendComma()
             line.append(decimal: Int64(members))
-        case .history(let room, let millis, let from, let text):
+        case .history(let room, _, let millis, let from, let text):
             line.append("history,")
             line.append(room)
             line.appendComma()
@@ -43,7 +43,7 @@ public final class V1Format: EventFormat {
             line.append(room)
             line.appendComma()
             line.append(name)
-        case .say(let room, let from, let text):
+        case .say(let room, _, _, let from, let text):
             line.append("say,")
             line.append(room)
             line.appendComma()

@@ -16,7 +16,7 @@ public final class NicknameFormat: EventFormat {
         case .memberJoined(_, let name):
             line.append(name)
             line.append(" joined!")
-        case .say(_, let from, let text):
+        case .say(_, _, _, let from, let text):
             line.append(from)
             line.append(": ")
             Self.appendASCII(text, orHi: false, to: &line)

@@ -59,7 +59,8 @@ public final class TelnetEdge: DialectEdge {
         } else if !trimmed(message).isEmpty {
             guard room.withBytes({ command.run("say", [$0, message], from: session, chat: chat) }),
                   let name = session.name else { return }
-            session.send { format.write(.say(room: room, from: name, text: message), into: &$0) }
+            // The dialect shows neither id nor time on a message.
+            session.send { format.write(.say(room: room, id: 0, millis: 0, from: name, text: message), into: &$0) }
         }
     }
 }

@@ -22,9 +22,9 @@ public final class TelnetFormat: EventFormat {
             stamped(&line) { $0.append(old); $0.append(" now goes by "); $0.append(new) }
         case .chat(let from, let text):
             stamped(&line) { message(&$0, "Private message from ", from, text ?? Self.hi) }
-        case .history(_, let millis, let from, let text):
+        case .history(_, _, let millis, let from, let text):
             stamped(&line, at: millis) { message(&$0, "Message from ", from, text) }
-        case .say(_, let from, let text):
+        case .say(_, _, _, let from, let text):
             stamped(&line) { message(&$0, "Message from ", from, text) }
         case .memberJoined(_, let name):
             stamped(&line) { $0.append(name); $0.append(" has joined") }

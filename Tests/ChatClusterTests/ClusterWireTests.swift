@@ -9,20 +9,21 @@ import Testing
             ClusterWire.appendEntry(millis: 1_700_000_000_123, from: ChatName("Ann")!, text: $0, to: &bytes)
         }
         #expect(String(decoding: bytes, as: UTF8.self) == "1700000000123 Ann hello, all  and more")
-        let entry = try #require(ClusterWire.historyEntry(bytes))
+        let entry = try #require(ClusterWire.historyEntry(bytes, id: 7))
+        #expect(entry.id == 7)
         #expect(entry.millis == 1_700_000_000_123)
         #expect(entry.from == ChatName("Ann"))
         #expect(String(decoding: entry.text, as: UTF8.self) == "hello, all  and more")
     }
 
     @Test func anEmptyTextIsAnEntryToo() throws {
-        let entry = try #require(ClusterWire.historyEntry(Array("5 Bob ".utf8)))
+        let entry = try #require(ClusterWire.historyEntry(Array("5 Bob ".utf8), id: 1))
         #expect(entry.text.isEmpty)
     }
 
     @Test(arguments: ["", "x Ann hi", "12", "12 bad!name hi"])
     func aMalformedEntryIsNone(_ text: String) {
-        #expect(ClusterWire.historyEntry(Array(text.utf8)) == nil)
+        #expect(ClusterWire.historyEntry(Array(text.utf8), id: 1) == nil)
     }
 
     @Test func anAbsentTextIsADashAndAPresentOneAPlus() {

@@ -8,14 +8,14 @@ import Testing
     private func name(_ text: String) -> ChatName { ChatName(text)! }
 
     /// One step's room messages from `loop`, as its ``HubWorld`` hands them over.
-    private func says(_ texts: [String], by sender: String, in room: String) -> RoomSays {
+    private func say(_ state: inout HubState, _ texts: [String], by sender: String, in room: String, loop: Int) -> RoomSays? {
         var text: [UInt8] = []
         var entries: [RoomSays.Entry] = []
         for said in texts {
             text += Array(said.utf8)
             entries.append(RoomSays.Entry(millis: 1, from: name(sender), end: text.count))
         }
-        return RoomSays(room: name(room).folded, entries: entries, text: text)
+        return state.say(in: name(room).folded, entries, text: text, loop: loop)
     }
 
     private func texts(_ deliveries: [HubDelivery]) -> [String] {
@@ -23,7 +23,7 @@ import Testing
             switch delivery {
             case .says(let says):
                 var lines: [String] = []
-                says.forEach { entry, text in lines.append("\(entry.from):\(String(decoding: text, as: UTF8.self))") }
+                says.forEach { entry, id, text in lines.append("\(id) \(entry.from):\(String(decoding: text, as: UTF8.self))") }
                 return lines
             case .joined(let room, let name): return ["joined \(room) \(name)"]
             case .left(let room, let name): return ["left \(room) \(name)"]
@@ -53,11 +53,11 @@ import Testing
     /// before the step's effects; the step posts to the other loops with members, not to itself.
     @Test func aStepTakesWhatCameBeforeItAndPostsOnlyToTheOtherLoops() {
         let hub = twoLoopsInLobby()
-        let (_, bobs) = hub.commit(from: 1) { $0.say(says(["b1", "b2"], by: "Bob", in: "lobby"), loop: 1) }
-        let (earlier, anns) = hub.commit(from: 0) { $0.say(says(["a1"], by: "Ann", in: "LOBBY"), loop: 0) }
-        #expect(bobs && anns)
-        #expect(texts(earlier) == ["Bob:b1", "Bob:b2"])
-        #expect(texts(hub.take(for: 1)) == ["Ann:a1"], "loop 1 hears Ann's message, not its own")
+        let (_, bobs) = hub.commit(from: 1) { say(&$0, ["b1", "b2"], by: "Bob", in: "lobby", loop: 1) }
+        let (earlier, anns) = hub.commit(from: 0) { say(&$0, ["a1"], by: "Ann", in: "LOBBY", loop: 0) }
+        #expect(bobs?.firstID == 1 && anns?.firstID == 3, "the room's one sequencer numbers both loops' messages")
+        #expect(texts(earlier) == ["1 Bob:b1", "2 Bob:b2"])
+        #expect(texts(hub.take(for: 1)) == ["3 Ann:a1"], "loop 1 hears Ann's message, not its own")
         #expect(hub.take(for: 0).isEmpty)
     }
 
@@ -65,17 +65,19 @@ import Testing
     /// join, and what follows reaches its loop after it.
     @Test func aJoinersHistoryIsTheRoomsOrderUpToItsJoin() {
         let hub = twoLoopsInLobby(history: 3)
-        _ = hub.commit(from: 0) { _ = $0.say(says(["1", "2"], by: "Ann", in: "lobby"), loop: 0) }
-        _ = hub.commit(from: 1) { _ = $0.say(says(["3", "4"], by: "Bob", in: "lobby"), loop: 1) }
+        _ = hub.commit(from: 0) { _ = say(&$0, ["1", "2"], by: "Ann", in: "lobby", loop: 0) }
+        _ = hub.commit(from: 1) { _ = say(&$0, ["3", "4"], by: "Bob", in: "lobby", loop: 1) }
         let (_, outcome) = hub.commit(from: 1) { state in
             _ = state.claim(name("Cy"), loop: 1)
             return state.join(name("Cy"), room: name("lobby"), loop: 1)
         }
-        guard case .joined(let room, let members, let history) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .joined(let room, let members, _, let lastID, let history) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(lastID == 4)
+        #expect(history.map(\.id) == [2, 3, 4])
         #expect(room == name("Lobby") && room.description == "Lobby", "the room as its creator spelled it")
         #expect(members == 3)
         #expect(history.map { String(decoding: $0.text, as: UTF8.self) } == ["2", "3", "4"], "the last --history messages, in order")
-        #expect(texts(hub.take(for: 0)) == ["Bob:3", "Bob:4", "joined Lobby Cy"])
+        #expect(texts(hub.take(for: 0)) == ["3 Bob:3", "4 Bob:4", "joined Lobby Cy"])
     }
 
     /// A loop that does not take its inbox holds back everyone's messages once its inbox
@@ -85,7 +87,7 @@ import Testing
         let text = String(repeating: "x", count: 1000)
         var steps = 0
         while !hub.isBacklogged {
-            _ = hub.commit(from: 0) { _ = $0.say(says([text], by: "Ann", in: "lobby"), loop: 0) }
+            _ = hub.commit(from: 0) { _ = say(&$0, [text], by: "Ann", in: "lobby", loop: 0) }
             steps += 1
             #expect(steps < 10, "the bound holds")
             if steps >= 10 { return }

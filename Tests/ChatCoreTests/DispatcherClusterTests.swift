@@ -70,8 +70,9 @@ final class ScriptedCluster: ChatWorld {
         requests.append("join \(name) \(room)")
         ask { kind in
             if case .joined(let members) = kind {
-                done(.joined(room: room, members: members, history: [History.Entry(millis: 5, from: ChatName("Old")!, text: Array("before".utf8))],
-                             recent: [History.Entry(millis: 6, from: ChatName("Zed")!, text: Array("meanwhile".utf8))]))
+                done(.joined(room: room, members: members, epoch: RoomEpoch(value: 0xabc), lastID: 2,
+                             history: [History.Entry(id: 1, millis: 5, from: ChatName("Old")!, text: Array("before".utf8))],
+                             recent: [History.Entry(id: 2, millis: 6, from: ChatName("Zed")!, text: Array("meanwhile".utf8))]))
             } else if case .refused = kind {
                 done(.roomsFull)
             } else {

@@ -5,7 +5,7 @@ import Testing
     private let bob = ChatName("Bob")!
 
     private func append(_ history: inout History, _ millis: Int64, _ text: String, from: ChatName? = nil) {
-        Array(text.utf8).withUnsafeBytes { history.append(millis: millis, from: from ?? bob, text: $0) }
+        Array(text.utf8).withUnsafeBytes { history.append(id: millis, millis: millis, from: from ?? bob, text: $0) }
     }
 
     private func texts(_ history: History) -> [String] {
@@ -80,7 +80,7 @@ import Testing
     @Test func copiesTheTextOutOfTheLine() {
         var history = History(limit: 1)
         var line = Array("original".utf8)
-        line.withUnsafeBytes { history.append(millis: 1, from: bob, text: $0) }
+        line.withUnsafeBytes { history.append(id: 1, millis: 1, from: bob, text: $0) }
         line.replaceSubrange(0..., with: Array("overwrt!".utf8))
         #expect(texts(history) == ["original"])
     }

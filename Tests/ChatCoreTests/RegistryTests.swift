@@ -36,8 +36,8 @@ import Testing
 
     @Test func aRoomIsCreatedByItsFirstJoinAndShownAsTheCreatorWroteIt() throws {
         let (jane, _) = session("Jane"), (zak, _) = session("Zak")
-        let room = registry.join(jane, roomNamed: try #require(ChatName("Lobby")))
-        #expect(registry.join(zak, roomNamed: try #require(ChatName("LOBBY"))) === room)
+        let room = registry.join(jane, roomNamed: try #require(ChatName("Lobby")), epoch: RoomEpoch(value: 1))
+        #expect(registry.join(zak, roomNamed: try #require(ChatName("LOBBY")), epoch: RoomEpoch(value: 1)) === room)
         #expect(room.name.description == "Lobby")
         #expect(room.members.map { $0 === jane || $0 === zak } == [true, true])
         #expect(registry.roomCount == 1)
@@ -49,12 +49,12 @@ import Testing
 
     @Test func theLastLeaveRemovesTheRoomWithItsHistory() throws {
         let (jane, _) = session("Jane")
-        let room = registry.join(jane, roomNamed: try #require(ChatName("lobby")))
-        send("hello") { room.history.append(millis: 1, from: jane.name!, text: $0) }
+        let room = registry.join(jane, roomNamed: try #require(ChatName("lobby")), epoch: RoomEpoch(value: 1))
+        send("hello") { room.history.append(id: 1, millis: 1, from: jane.name!, text: $0) }
         registry.leave(room, session: jane, membershipIndex: try #require(jane.membershipIndex(of: room)))
         #expect(registry.roomCount == 0)
         #expect(registry.room(named: try #require(ChatName("lobby"))) == nil)
-        let again = registry.join(jane, roomNamed: try #require(ChatName("LOBBY")))
+        let again = registry.join(jane, roomNamed: try #require(ChatName("LOBBY")), epoch: RoomEpoch(value: 1))
         #expect(again !== room)
         #expect(again.history.count == 0)
         #expect(again.name.description == "LOBBY")
@@ -63,8 +63,8 @@ import Testing
     @Test func leavingKeepsTheOtherMembersAndTheirIndicesRight() throws {
         let members = (1...4).map { session("u\($0)").0 }
         let lobby = try #require(ChatName("lobby")), cellar = try #require(ChatName("cellar"))
-        for member in members { _ = registry.join(member, roomNamed: lobby) }
-        for member in members.reversed() { _ = registry.join(member, roomNamed: cellar) }
+        for member in members { _ = registry.join(member, roomNamed: lobby, epoch: RoomEpoch(value: 1)) }
+        for member in members.reversed() { _ = registry.join(member, roomNamed: cellar, epoch: RoomEpoch(value: 1)) }
         let room = try #require(registry.room(named: lobby))
         for leaving in [members[1], members[0], members[3]] {
             registry.leave(room, session: leaving, membershipIndex: try #require(leaving.membershipIndex(of: room)))
@@ -79,8 +79,8 @@ import Testing
 
     @Test func unregisterLeavesEveryRoomAndFreesTheName() throws {
         let (jane, _) = session("Jane"), (zak, _) = session("Zak")
-        for room in ["a", "b", "c"] { _ = registry.join(jane, roomNamed: try #require(ChatName(room))) }
-        _ = registry.join(zak, roomNamed: try #require(ChatName("b")))
+        for room in ["a", "b", "c"] { _ = registry.join(jane, roomNamed: try #require(ChatName(room)), epoch: RoomEpoch(value: 1)) }
+        _ = registry.join(zak, roomNamed: try #require(ChatName("b")), epoch: RoomEpoch(value: 1))
         registry.unregister(jane)
         #expect(jane.name == nil)
         #expect(jane.roomCount == 0)
@@ -93,9 +93,9 @@ import Testing
     @Test func broadcastReachesEveryMemberButTheSender() throws {
         let (jane, janeOut) = session("Jane"), (zak, zakOut) = session("Zak"), (amy, amyOut) = session("Amy")
         let (_, outsiderOut) = session("Out")
-        let room = registry.join(jane, roomNamed: try #require(ChatName("r")))
-        _ = registry.join(zak, roomNamed: try #require(ChatName("r")))
-        _ = registry.join(amy, roomNamed: try #require(ChatName("r")))
+        let room = registry.join(jane, roomNamed: try #require(ChatName("r")), epoch: RoomEpoch(value: 1))
+        _ = registry.join(zak, roomNamed: try #require(ChatName("r")), epoch: RoomEpoch(value: 1))
+        _ = registry.join(amy, roomNamed: try #require(ChatName("r")), epoch: RoomEpoch(value: 1))
         send("line") { registry.broadcast(.pong(token: $0), in: room, except: jane) }
         #expect(janeOut.lines.isEmpty)
         #expect(zakOut.lines == ["pong,line"])
@@ -109,11 +109,11 @@ import Testing
         let (jane, janeOut) = session("Jane"), (zak, zakOut) = session("Zak"), (amy, amyOut) = session("Amy")
         let (loner, lonerOut) = session("Loner")
         for room in ["a", "b", "c"] {
-            _ = registry.join(jane, roomNamed: try #require(ChatName(room)))
-            _ = registry.join(zak, roomNamed: try #require(ChatName(room)))
+            _ = registry.join(jane, roomNamed: try #require(ChatName(room)), epoch: RoomEpoch(value: 1))
+            _ = registry.join(zak, roomNamed: try #require(ChatName(room)), epoch: RoomEpoch(value: 1))
         }
-        _ = registry.join(amy, roomNamed: try #require(ChatName("c")))
-        _ = registry.join(loner, roomNamed: try #require(ChatName("elsewhere")))
+        _ = registry.join(amy, roomNamed: try #require(ChatName("c")), epoch: RoomEpoch(value: 1))
+        _ = registry.join(loner, roomNamed: try #require(ChatName("elsewhere")), epoch: RoomEpoch(value: 1))
         for notice in ["first", "second"] {
             send(notice) { registry.broadcastToRoomMates(of: jane, .pong(token: $0)) }
         }
