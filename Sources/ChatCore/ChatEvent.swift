@@ -37,8 +37,12 @@ public enum ChatEvent {
     case quit(name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool)
     /// The answer to `ping`.
     case pong(token: UnsafeRawBufferPointer?)
-    /// The answer to `help`.
+    /// The answer to `help`: `version` 2 names every verb.
     case help
+    /// The answer to `hello`: the version the connection speaks from now on.
+    case hello(version: Int)
+    /// The end of a replay (protocol v2): `count` messages after a `joined`, whole or not.
+    case replayed(room: ChatName, count: Int, complete: Bool)
     /// A command failed; `detail` is what the protocol's error table names.
     case error(ErrorCode, detail: UnsafeRawBufferPointer?)
     /// The last thing said before the server closes the connection.

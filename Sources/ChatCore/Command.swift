@@ -14,6 +14,8 @@ public enum Command {
     case quit(text: UnsafeRawBufferPointer?)
     case ping(token: UnsafeRawBufferPointer?)
     case help
+    /// `hello,<n>`: the highest protocol version the client speaks, at least 1 (capped).
+    case hello(version: Int)
 
     /// Checks the fields after the verb against `verb`'s shape.
     ///
@@ -61,7 +63,22 @@ public enum Command {
         case .help:
             guard arguments == nil else { return nil }
             self = .help
+        case .hello:
+            guard let field = Self.singleName(arguments), let version = Self.wholeNumber(field), version >= 1 else { return nil }
+            self = .hello(version: version)
         }
+    }
+
+    /// Decimal digits only, as a number (capped at `Int.max`: any version past 2 is 2).
+    static func wholeNumber(_ field: UnsafeRawBufferPointer) -> Int? {
+        guard !field.isEmpty else { return nil }
+        var value = 0
+        for byte in field {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+            value = overflow ? .max : min(.max - 9, times) + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     /// Exactly one field, non-empty after trimming.

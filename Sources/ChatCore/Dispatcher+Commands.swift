@@ -57,6 +57,10 @@ extension Dispatcher {
             quit(session, text: text)
         case .ping(let token): reply(.pong(token: token), to: session)
         case .help: reply(.help, to: session)
+        case .hello(let version):
+            // Once version 2, always: a later `hello,1` is answered `hello,2`.
+            let speaks = version >= 2 && registry.switchToVersion2(session) ? 2 : registry.speaksVersion2(session) ? 2 : 1
+            reply(.hello(version: speaks), to: session)
         }
     }
 
@@ -180,6 +184,7 @@ extension Dispatcher {
                             reply(.say(room: room.name, id: entry.id, millis: entry.millis, from: entry.from, text: $0), to: session)
                         }
                     }
+                    reply(.replayed(room: room.name, count: history.count + recent.count, complete: true), to: session)
                 case .roomsFull: roomName.withBytes { sendError(.roomsFull, detail: $0, to: session) }
                 case .unavailable: sendError(.unavailable, to: session)
                 }

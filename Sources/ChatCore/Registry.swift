@@ -41,13 +41,19 @@ public final class Registry {
     /// The open batch's lines, in protocol v1. Unchecked like the buffers above.
     @exclusivity(unchecked) var batchLines = LineBuilder(capacity: Registry.passBatchLimit)
 
-    /// - Parameter otherFormats: the formats after protocol v1, ``FormatID`` 1 onwards.
+    /// Each format's version 2 twin (`hello,2`): v1 lines' is v2 lines'; a transport adds its own.
     /// The loop thread this registry, its sessions and rooms belong to (checked in debug builds).
     var loopBinding = LoopBinding()
 
+    public var version2Formats: [FormatID: FormatID] = [.v1: .v2]
+    /// By format: whether its clients hear their own room messages back (protocol v2).
+    private let echoes: [Bool]
+
+    /// - Parameter otherFormats: the formats after protocol v1 and v2, ``FormatID`` 2 onwards.
     public init(historyLimit: Int, otherFormats: [any EventFormat] = []) {
         self.historyLimit = historyLimit
-        formats = [V1Format()] + otherFormats
+        formats = [V1Format(), V2Format()] + otherFormats
+        echoes = formats.map { $0.protocolVersion >= 2 }
         scratch = formats.map { _ in LineBuilder() }
         scratchGeneration = formats.map { _ in 0 }
     }
@@ -91,6 +97,22 @@ public final class Registry {
         }
         if let name = session.name, users[name.folded] === session { users[name.folded] = nil }
         session.name = nil
+    }
+
+    /// Whether the session speaks protocol v2.
+    public func speaksVersion2(_ session: Session) -> Bool { echoes[session.format.index] }
+
+    /// `hello,2`: the session's lines are written in its format's version 2 twin from now on;
+    /// false when its format has none (a classic dialect's).
+    func switchToVersion2(_ session: Session) -> Bool {
+        loopBinding.check()
+        guard !speaksVersion2(session) else { return true }
+        guard let twin = version2Formats[session.format] else { return false }
+        // What the pass batch owes the session was written in its old format.
+        settlePassBatch()
+        for membership in session.memberships { membership.room.memberSwitched(from: session.format, to: twin) }
+        session.format = twin
+        return true
     }
 
     // MARK: Rooms
@@ -150,8 +172,11 @@ public final class Registry {
 
     /// Sends an event to every member of `room` but `sender`, formatted once per format:
     /// gathered in the pass batch where the transport batches and every member reads v1.
+    /// A protocol v2 sender of a room message hears it back, with its id.
     public func broadcast(_ event: ChatEvent, in room: Room, except sender: Session?) {
         loopBinding.check()
+        var sender = sender
+        if let echoed = sender, echoes[echoed.format.index], case .say = event { sender = nil }
         if room.otherFormatMembers == 0 && onPassBatchOpened != nil { return gather(event, in: room, except: sender) }
         settlePassBatch()
         v1Line.reset()

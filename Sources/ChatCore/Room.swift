@@ -31,6 +31,12 @@ public final class Room {
         if session.format != .v1 { otherFormatMembers += 1 }
     }
 
+    /// A member's lines are written in another format from now on.
+    func memberSwitched(from old: FormatID, to new: FormatID) {
+        if old == .v1 && new != .v1 { otherFormatMembers += 1 }
+        if old != .v1 && new == .v1 { otherFormatMembers -= 1 }
+    }
+
     /// Removes the session whose membership is at `membershipIndex` in its list.
     func remove(_ session: Session, membershipIndex: Int) {
         let index = session.memberships[membershipIndex].index

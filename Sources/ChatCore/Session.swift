@@ -24,7 +24,7 @@ open class Session {
     /// The `--rate-limit` bucket, made on the first line when a limit is set.
     var rateBucket: TokenBucket?
     /// Which of the registry's formats this session's lines are written in.
-    public private(set) var format: FormatID
+    public internal(set) var format: FormatID
     /// A command of this session waits for its world's answer: its later lines wait too (in
     /// the dispatcher's ``AnswerQueue`` for it), so that replies stay in command order. A
     /// transport stops reading meanwhile.

@@ -83,6 +83,11 @@ public final class V1Format: EventFormat {
             }
         case .help:
             line.append(helpLine)
+        case .hello(let version):
+            line.append("hello,")
+            line.append(decimal: Int64(version))
+        case .replayed:
+            return  // a version 1 client hears no end of a replay
         case .error(let code, let detail):
             line.append("error,")
             line.append(code.rawValue)

@@ -1,6 +1,6 @@
-/// The twelve verbs of protocol v1.
+/// The twelve verbs of protocol v1, and those of version 2 so far.
 public enum Verb: UInt8, CaseIterable, Sendable {
-    case register, list, chat, join, say, leave, rooms, who, nick, quit, ping, help
+    case register, list, chat, join, say, leave, rooms, who, nick, quit, ping, help, hello
 
     /// The verb as the protocol spells it, lower case.
     public var spelling: StaticString {
@@ -17,13 +17,14 @@ public enum Verb: UInt8, CaseIterable, Sendable {
         case .quit: "quit"
         case .ping: "ping"
         case .help: "help"
+        case .hello: "hello"
         }
     }
 
     /// Whether the verb needs a registered connection (`ping`, `help`, `quit` and `register` do not).
     public var needsRegistration: Bool {
         switch self {
-        case .register, .quit, .ping, .help: false
+        case .register, .quit, .ping, .help, .hello: false
         default: true
         }
     }

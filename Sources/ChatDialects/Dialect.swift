@@ -15,7 +15,7 @@ public enum Dialect: String, CaseIterable, Sendable, CustomStringConvertible {
 
     /// The format its sessions' events are written in: the registry's formats after v1,
     /// in the order of ``allCases``.
-    public var formatID: FormatID { FormatID(index: 1 + Self.allCases.firstIndex(of: self)!) }
+    public var formatID: FormatID { FormatID(index: 2 + Self.allCases.firstIndex(of: self)!) }
 
     /// How its clients end a command.
     public var framing: Framing {

@@ -14,7 +14,7 @@ public final class Dialects {
         telnet = TelnetFormat(clock: clock)
     }
 
-    /// The formats to give a ``Registry`` after v1, so that ``Dialect/formatID`` names them.
+    /// The formats to give a ``Registry`` after v1 and v2, so that ``Dialect/formatID`` names them.
     public var formats: [any EventFormat] {
         Dialect.allCases.map { dialect -> any EventFormat in
             switch dialect {

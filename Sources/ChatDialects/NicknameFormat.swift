@@ -33,7 +33,7 @@ public final class NicknameFormat: EventFormat {
             sentence.withBytes { Self.appendASCII($0, orHi: false, to: &line) }
         case .bye(let reason):
             guard PlainWords.append(reason, to: &line) else { return }
-        case .ack, .userList, .joined, .history, .left, .roomList, .who, .pong, .help:
+        case .ack, .userList, .joined, .history, .left, .roomList, .who, .pong, .help, .hello, .replayed:
             return
         }
         line.appendNewline()

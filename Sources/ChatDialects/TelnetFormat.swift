@@ -45,7 +45,7 @@ public final class TelnetFormat: EventFormat {
             return  // that server said nothing to a user who left
         case .bye(let reason):
             Self.notice(&line) { _ = PlainWords.append(reason, to: &$0) }
-        case .ack, .userList, .joined, .left, .roomList, .who, .pong, .help:
+        case .ack, .userList, .joined, .left, .roomList, .who, .pong, .help, .hello, .replayed:
             return
         }
     }

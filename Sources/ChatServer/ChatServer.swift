@@ -103,10 +103,13 @@ public final class ChatServer {
         let clock: () -> Int64
         if siblings == nil { clock = { loop.cachedMillis } } else { clock = { UnixClock.nowMillis() } }
         dialects = Dialects(room: room, clock: clock)
-        webSocketFormatID = FormatID(index: 1 + dialects.formats.count)
+        webSocketFormatID = FormatID(index: 2 + dialects.formats.count)
         dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history,
-                                                   otherFormats: dialects.formats + [WebSocketFormat()]),
+                                                   otherFormats: dialects.formats + [WebSocketFormat(protocolVersion: 1),
+                                                                                     WebSocketFormat(protocolVersion: 2)]),
                                 maxLine: configuration.maxLine, limits: configuration.limits, clock: clock)
+        // A WebSocket client that says `hello,2` gets version 2 lines in its frames.
+        dispatcher.registry.version2Formats[webSocketFormatID] = FormatID(index: webSocketFormatID.index + 1)
         pendingWrites = PendingWrites(loop: loop, registry: dispatcher.registry)
         if let clusterConfiguration = configuration.cluster {
             let node = ClusterNode(configuration: clusterConfiguration, registry: dispatcher.registry, loop: loop, logger: logger)

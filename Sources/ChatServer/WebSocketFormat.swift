@@ -1,16 +1,23 @@
 import ChatCore
 
-/// Protocol v1 for WebSocket clients: each line, without its LF, as one unmasked text frame.
+/// Protocol v1 or v2 lines for WebSocket clients: each line, without its LF, as one unmasked
+/// text frame.
 ///
 /// Written once per fan-out like any format, so a room of browsers costs one framing
 /// per message, not one per member; that is also why outgoing frames are not queued
 /// through wslay, which frames and copies each message per connection.
 final class WebSocketFormat: EventFormat {
     private var line = LineBuilder(capacity: 4096)
+    let protocolVersion: Int
+
+    init(protocolVersion: Int) {
+        self.protocolVersion = protocolVersion
+    }
 
     func write(_ event: ChatEvent, into frame: inout LineBuilder) {
         line.reset()
-        V1Format.write(event, into: &line)
+        if protocolVersion >= 2 { V2Format.write(event, into: &line) } else { V1Format.write(event, into: &line) }
+        guard line.count > 0 else { return }  // no words for it in this version
         line.withBytes { bytes in
             Self.appendTextFrame(UnsafeRawBufferPointer(rebasing: bytes.dropLast()), to: &frame)  // the LF
         }

@@ -42,6 +42,10 @@ struct CommandCase: Sendable, CustomTestStringConvertible {
         .init(.quit, nil, "quit[nil]"), .init(.quit, "", "quit[]"), .init(.quit, " bye, now ", "quit[ bye, now ]"),
         .init(.ping, nil, "ping[nil]"), .init(.ping, "", "ping[]"), .init(.ping, " a,b\t", "ping[ a,b\t]"),
         .init(.help, nil, "help"), .init(.help, "", nil), .init(.help, "x", nil),
+        .init(.hello, "2", "hello[2]"), .init(.hello, " 1 ", "hello[1]"), .init(.hello, "007", "hello[7]"),
+        .init(.hello, "99999999999999999999999", "hello[\(Int.max)]"),
+        .init(.hello, nil, nil), .init(.hello, "", nil), .init(.hello, "0", nil), .init(.hello, "-1", nil),
+        .init(.hello, "2.0", nil), .init(.hello, "two", nil), .init(.hello, "2,3", nil),
     ]
 
     @Test(arguments: cases)
@@ -86,6 +90,7 @@ struct CommandCase: Sendable, CustomTestStringConvertible {
         case .quit(let body): return "quit[\(optional(body))]"
         case .ping(let token): return "ping[\(optional(token))]"
         case .help: return "help"
+        case .hello(let version): return "hello[\(version)]"
         }
     }
 }

@@ -32,14 +32,16 @@ import Testing
         #expect(harness.connect().reply(to: "ping," + token) == ["pong," + token])
     }
 
-    @Test func helpNamesAllTwelveVerbs() {
+    /// Version 1's twelve verbs on a version 1 connection; every verb after `hello,2`.
+    @Test func helpNamesTheTwelveVerbsOfVersion1AndEveryVerbOfVersion2() {
         let client = harness.connect()
         let reply = client.reply(to: "help")
         #expect(reply == ["help,register list chat join say leave rooms who nick quit ping help"])
-        let named = Set((reply.first ?? "").dropFirst("help,".count).split(separator: " ").map(String.init))
+        #expect(client.reply(to: " HeLp ") == reply)
+        #expect(client.reply(to: "hello,2") == ["hello,2"])
+        let named = Set((client.reply(to: "help").first ?? "").dropFirst("help,".count).split(separator: " ").map(String.init))
         let verbs = Verb.allCases.map { verb in verb.spelling.withUTF8Buffer { String(decoding: $0, as: UTF8.self) } }
         #expect(named == Set(verbs))
-        #expect(client.reply(to: " HeLp ") == reply)
     }
 
     @Test func pingHelpAndQuitWorkBeforeRegister() {

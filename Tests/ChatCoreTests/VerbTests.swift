@@ -10,9 +10,9 @@ import Testing
         verb.spelling.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
     }
 
-    @Test func thereAreExactlyTheTwelveVerbsOfTheProtocol() {
+    @Test func thereAreTheTwelveVerbsOfVersion1AndThoseOfVersion2() {
         #expect(Verb.allCases.map(spelling) == [
-            "register", "list", "chat", "join", "say", "leave", "rooms", "who", "nick", "quit", "ping", "help",
+            "register", "list", "chat", "join", "say", "leave", "rooms", "who", "nick", "quit", "ping", "help", "hello",
         ])
     }
 
@@ -51,8 +51,8 @@ import Testing
         #expect(verb("ping\u{0}\u{0}") == nil)
     }
 
-    @Test func onlyRegisterPingHelpAndQuitWorkBeforeRegistering() {
+    @Test func onlyRegisterPingHelpQuitAndHelloWorkBeforeRegistering() {
         let open = Verb.allCases.filter { !$0.needsRegistration }
-        #expect(Set(open) == [.register, .ping, .help, .quit])
+        #expect(Set(open) == [.register, .ping, .help, .quit, .hello])
     }
 }

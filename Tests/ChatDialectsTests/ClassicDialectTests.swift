@@ -14,7 +14,7 @@ import ChatDialects
 
     @Test func itsFramingAndFormat() {
         #expect(Dialect.classic.framing == .lineOrQuietGap)
-        #expect(Dialect.classic.formatID == FormatID(index: 1))
+        #expect(Dialect.classic.formatID == FormatID(index: 2))
     }
 
     @Test func openingSendsNothing() {

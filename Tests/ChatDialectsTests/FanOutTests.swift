@@ -51,7 +51,7 @@ import ChatDialects
     @Test func aBroadcastToFiveMembersOfOneFormatWritesOnce() {
         let counter = CountingFormat()
         let harness = DialectHarness { $0.formats + [counter] }
-        let counted = FormatID(index: Dialect.allCases.count + 1)
+        let counted = FormatID(index: Dialect.allCases.count + 2)
         let sender = harness.v1("Vee")
         let members = (1...5).map { harness.v1("C\($0)", format: counted) }
         let plain = harness.v1("Plain")
@@ -65,7 +65,7 @@ import ChatDialects
     @Test func aNoticeToRoomMatesWritesOncePerFormatAcrossRooms() {
         let counter = CountingFormat()
         let harness = DialectHarness { $0.formats + [counter] }
-        let counted = FormatID(index: Dialect.allCases.count + 1)
+        let counted = FormatID(index: Dialect.allCases.count + 2)
         let sender = harness.v1("Vee")
         sender.send("join,other")
         let members = (1...5).map { harness.v1("C\($0)", format: counted) }

@@ -8,7 +8,7 @@ import ChatDialects
 
     @Test func itsFramingAndFormat() {
         #expect(Dialect.nickname.framing == .lineOrQuietGap)
-        #expect(Dialect.nickname.formatID == FormatID(index: 2))
+        #expect(Dialect.nickname.formatID == FormatID(index: 3))
     }
 
     @Test func openingSendsOnlyTheNamePrompt() {

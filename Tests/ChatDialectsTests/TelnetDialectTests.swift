@@ -11,7 +11,7 @@ import ChatDialects
 
     @Test func itsFramingAndFormat() {
         #expect(Dialect.telnet.framing == .line)
-        #expect(Dialect.telnet.formatID == FormatID(index: 3))
+        #expect(Dialect.telnet.formatID == FormatID(index: 4))
     }
 
     @Test func theStampIsAsctimeOfLocalTime() {
