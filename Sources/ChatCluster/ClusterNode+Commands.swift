@@ -68,11 +68,11 @@ extension ClusterNode: ChatWorld {
         flushTimer.fireInThisPass()
     }
 
-    public func join(_ session: Session, as name: ChatName, room: ChatName, then done: @escaping (ClusterJoin) -> Void) {
+    public func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
         guard isAvailable else { return done(.unavailable) }
         let link = self.link(for: room.folded)
         let pending = PendingJoin(
-            run: { [unowned self] in self.sendJoin(session, as: name, room: room, link: link, then: done) },
+            run: { [unowned self] in self.sendJoin(session, as: name, room: room, keep: keep, link: link, then: done) },
             fail: { [unowned self] in
                 done(.unavailable)
                 self.release(link)
@@ -80,7 +80,7 @@ extension ClusterNode: ChatWorld {
         if link.subscribed { pending.run() } else { link.awaitingSubscription.append(pending) }
     }
 
-    private func sendJoin(_ session: Session, as name: ChatName, room: ChatName, link: RoomLink,
+    private func sendJoin(_ session: Session, as name: ChatName, room: ChatName, keep: Int, link: RoomLink,
                           then done: @escaping (ClusterJoin) -> Void) {
         // Gone while the subscription was coming: its `gone` has been sent already.
         guard !session.isClosed else {
@@ -95,7 +95,7 @@ extension ClusterNode: ChatWorld {
         command.add(name.folded)
         command.add(name)
         command.add(configuration.maxRooms ?? 0)
-        command.add(configuration.historyLimit)
+        command.add(keep)
         command.add(RoomEpoch.random().description)
         let sent = run(.join, command) { [unowned self] reply in
             link.joinsInFlight -= 1
@@ -139,6 +139,22 @@ extension ClusterNode: ChatWorld {
             done(.unavailable)
             release(link)
         }
+    }
+
+    public func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void) {
+        let sent = run(.record, [room.folded.description, String(max(1, keep))]) { reply in
+            guard let values = reply?.array else { return done(.unavailable) }
+            guard values.count >= 3, let spelled = values[0].bytes?.withUnsafeBytes({ ChatName($0) }),
+                  let seq = values[1].integer, let epoch = values[2].bytes?.withUnsafeBytes({ RoomEpoch(token: $0) }) else {
+                return done(.noSuchRoom)
+            }
+            let logged = values.dropFirst(3)
+            let entries = logged.enumerated().compactMap { offset, value in
+                value.bytes.flatMap { ClusterWire.historyEntry($0, id: seq - Int64(logged.count) + 1 + Int64(offset)) }
+            }
+            done(.record(room: spelled, epoch: epoch, lastID: seq, entries: entries))
+        }
+        if !sent { done(.unavailable) }
     }
 
     public func say(in room: Room, from session: Session, as sender: ChatName, millis: Int64,

@@ -60,7 +60,7 @@ enum ClusterScripts {
     """#
 
     enum Script: Int, CaseIterable {
-        case register, unregister, rename, chat, join, say, leave, who, tail, heartbeat, leaveCluster, repair
+        case register, unregister, rename, chat, join, say, leave, who, tail, record, heartbeat, leaveCluster, repair
     }
 
     /// The script's full text.
@@ -203,6 +203,19 @@ enum ClusterScripts {
         case .tail: #"""
             local reply = {tonumber(redis.call('GET', P .. 'room:' .. ARGV[3] .. ':seq') or '0')}
             for _, entry in ipairs(redis.call('LRANGE', P .. 'room:' .. ARGV[3] .. ':log', 0, -1)) do
+              reply[#reply + 1] = entry
+            end
+            return reply
+            """#
+        // ARGV: P, node, room folded, how many of the latest
+        //   -> {} (no such room, or nothing said there), or {room as spelled, last sequence number, epoch, entries...}
+        case .record: #"""
+            local rf = ARGV[3]
+            local spelled = redis.call('HGET', P .. 'rooms', rf)
+            local seq = tonumber(redis.call('GET', P .. 'room:' .. rf .. ':seq') or '0')
+            if not spelled or seq == 0 then return {} end
+            local reply = {spelled, seq, redis.call('GET', P .. 'room:' .. rf .. ':epoch') or '0'}
+            for _, entry in ipairs(redis.call('LRANGE', P .. 'room:' .. rf .. ':log', -tonumber(ARGV[4]), -1)) do
               reply[#reply + 1] = entry
             end
             return reply

@@ -139,7 +139,7 @@ struct HubState: Sendable {
 
     /// Adds `name` (of `loop`) to `room`, creating it within `maxRooms`; the other loops with
     /// members hear of it.
-    mutating func join(_ name: ChatName, room: ChatName, loop: Int) -> JoinOutcome {
+    mutating func join(_ name: ChatName, room: ChatName, loop: Int, keep: Int) -> JoinOutcome {
         let key = room.folded
         if rooms[key] == nil {
             if let maxRooms, rooms.count >= maxRooms { return .roomsFull }
@@ -152,7 +152,7 @@ struct HubState: Sendable {
         users[name.folded]?.rooms.insert(key)
         let joined = rooms[key]!
         return .joined(room: joined.name, members: joined.members.count, epoch: joined.epoch, lastID: joined.lastID,
-                       history: joined.history.entries)
+                       history: joined.history.latest(keep))
     }
 
     mutating func leave(_ name: ChatName, room: ChatName, loop: Int) {
@@ -195,6 +195,12 @@ struct HubState: Sendable {
 
     var userNames: [ChatName] { users.values.map(\.name) }
     var roomNames: [ChatName] { rooms.values.map(\.name) }
+
+    /// The room's record: its latest `keep` messages; nil when nothing was ever said there.
+    func record(of room: ChatName, keep: Int) -> ClusterRecord {
+        guard let found = rooms[room.folded], found.lastID > 0 else { return .noSuchRoom }
+        return .record(room: found.name, epoch: found.epoch, lastID: found.lastID, entries: found.history.latest(keep))
+    }
 
     /// The room as spelled and its members; nil when it does not exist.
     func members(of room: ChatName) -> (room: ChatName, names: [ChatName])? {

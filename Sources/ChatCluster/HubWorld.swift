@@ -80,8 +80,8 @@ public final class HubWorld: ChatWorld {
 
     /// The joiner's history is the room's as the hub holds it at the join, which its later
     /// messages follow: nothing is missed or told twice.
-    public func join(_ session: Session, as name: ChatName, room: ChatName, then done: @escaping (ClusterJoin) -> Void) {
-        switch commit({ $0.join(name, room: room, loop: index) }) {
+    public func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
+        switch commit({ $0.join(name, room: room, loop: index, keep: keep) }) {
         case .roomsFull:
             done(.roomsFull)
         case .joined(let spelled, let members, let epoch, let lastID, let history):
@@ -90,6 +90,10 @@ public final class HubWorld: ChatWorld {
             }
             done(.joined(room: spelled, members: members, epoch: epoch, lastID: lastID, history: history, recent: []))
         }
+    }
+
+    public func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void) {
+        done(commit { $0.record(of: room, keep: keep) })
     }
 
     public func say(in room: Room, from session: Session, as sender: ChatName, millis: Int64,

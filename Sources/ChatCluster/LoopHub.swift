@@ -17,7 +17,7 @@ public final class LoopHub: Sendable {
 
     /// - Parameters:
     ///   - loops: how many loops share it.
-    ///   - historyLimit: each room's history (`--history`).
+    ///   - historyLimit: how many messages each room keeps (`--history`, or `--resume-max` if more).
     ///   - maxRooms: `--max-rooms`, over every loop.
     ///   - maxQueuedBytes: how far (roughly, in bytes of what it must hear) a loop may fall
     ///     behind the others before their room and direct messages are refused `unavailable`.

@@ -8,6 +8,9 @@ public struct ChatLimits: Sendable {
     public var maxRoomsPerUser: Int? = 100
     /// Rooms the server holds at once (`error,rooms-full` for a join that would create one more).
     public var maxRooms: Int? = 100_000
+    /// The most messages a resume or a `history` page replays (`--resume-max`); also how many
+    /// a room's record keeps in memory.
+    public var resumeMax = 1000
 
     public init() {}
 }

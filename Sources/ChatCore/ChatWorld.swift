@@ -38,8 +38,11 @@ public protocol ChatWorld: AnyObject {
     func chat(from sender: ChatName, to name: ChatName, text: UnsafeRawBufferPointer?,
               then done: @escaping (ClusterReply) -> Void)
     /// Adds `session` (registered as `name`) to `room`; `done` runs when the session may
-    /// join the node's local room: from then on it receives the room's messages.
-    func join(_ session: Session, as name: ChatName, room: ChatName, then done: @escaping (ClusterJoin) -> Void)
+    /// join the node's local room: from then on it receives the room's messages. The answer's
+    /// history is the latest `keep` messages the world kept (fewer where it has fewer).
+    func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void)
+    /// The room's record: its latest `keep` messages (protocol v2's `history`).
+    func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void)
     /// Publishes a room message from `session` (registered as `sender`), a member of the local
     /// `room`; false when it cannot (unavailable, or the node's queue to the cluster is full).
     /// No answer: a node sends its messages in batches.
@@ -73,6 +76,16 @@ public enum ClusterJoin {
                 recent: [History.Entry])
     /// `--max-rooms` rooms exist in the cluster.
     case roomsFull
+    case unavailable
+}
+
+/// How the world answered for a room's record.
+public enum ClusterRecord {
+    /// `room` as its creator spelled it, its epoch and last id, and its latest messages kept,
+    /// oldest first.
+    case record(room: ChatName, epoch: RoomEpoch, lastID: Int64, entries: [History.Entry])
+    /// No such room, or nothing was ever said there.
+    case noSuchRoom
     case unavailable
 }
 

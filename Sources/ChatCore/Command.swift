@@ -5,7 +5,9 @@ public enum Command {
     case list
     /// `text` is nil when the field is left out (the recipient then sees `hi`).
     case chat(to: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer?)
-    case join(room: UnsafeRawBufferPointer)
+    /// `resume`: `join,<room>,<epoch>,<after-id>` (protocol v2), the epoch nil when its token
+    /// names none of this server's.
+    case join(room: UnsafeRawBufferPointer, resume: (epoch: RoomEpoch?, after: Int64)?)
     case say(room: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer)
     case leave(room: UnsafeRawBufferPointer)
     case rooms
@@ -16,6 +18,8 @@ public enum Command {
     case help
     /// `hello,<n>`: the highest protocol version the client speaks, at least 1 (capped).
     case hello(version: Int)
+    /// `history,<room>,latest,<limit>`, `...,before,<id>,<limit>` or `...,after,<id>,<limit>`.
+    case history(room: UnsafeRawBufferPointer, query: Replay)
 
     /// Checks the fields after the verb against `verb`'s shape.
     ///
@@ -36,8 +40,17 @@ public enum Command {
             guard !name.isEmpty else { return nil }
             self = .chat(to: name, text: text)
         case .join:
-            guard let room = Self.singleName(arguments) else { return nil }
-            self = .join(room: room)
+            let fields = Self.fields(arguments)
+            if fields.count == 3 {
+                // The epoch token: 1 to 16 of A-Z a-z 0-9; the id: a whole number.
+                guard !fields[0].isEmpty, fields[1].count <= 16, !fields[1].isEmpty,
+                      fields[1].allSatisfy({ ChatName.isNameByte($0) && $0 != UInt8(ascii: "_") && $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: ".") }),
+                      let after = Self.wholeNumber(fields[2]) else { return nil }
+                self = .join(room: fields[0], resume: (RoomEpoch(token: fields[1]), Int64(after)))
+            } else {
+                guard let room = Self.singleName(arguments) else { return nil }
+                self = .join(room: room, resume: nil)
+            }
         case .say:
             guard let arguments else { return nil }
             let (head, text) = LineBytes.splitAtComma(arguments)
@@ -66,6 +79,33 @@ public enum Command {
         case .hello:
             guard let field = Self.singleName(arguments), let version = Self.wholeNumber(field), version >= 1 else { return nil }
             self = .hello(version: version)
+        case .history:
+            let fields = Self.fields(arguments)
+            guard fields.count >= 3, !fields[0].isEmpty, let limit = Self.wholeNumber(fields.last!), (1...1000).contains(limit) else {
+                return nil
+            }
+            let kind = fields[1]
+            if fields.count == 3 && kind.elementsEqual("latest".utf8) {
+                self = .history(room: fields[0], query: .page(limit: limit))
+            } else if fields.count == 4, let id = Self.wholeNumber(fields[2]), kind.elementsEqual("before".utf8) {
+                self = .history(room: fields[0], query: .before(Int64(id), limit: limit))
+            } else if fields.count == 4, let id = Self.wholeNumber(fields[2]), kind.elementsEqual("after".utf8) {
+                self = .history(room: fields[0], query: .after(Int64(id), limit: limit))
+            } else {
+                return nil
+            }
+        }
+    }
+
+    /// Every comma-separated field, each trimmed.
+    static func fields(_ arguments: UnsafeRawBufferPointer?) -> [UnsafeRawBufferPointer] {
+        guard var rest = arguments else { return [] }
+        var fields: [UnsafeRawBufferPointer] = []
+        while true {
+            let (head, tail) = LineBytes.splitAtComma(rest)
+            fields.append(LineBytes.trimmed(head))
+            guard let tail else { return fields }
+            rest = tail
         }
     }
 

@@ -26,7 +26,9 @@ extension Dispatcher {
                 }
             }
         case .chat(let to, let text): chat(from: session, to: to, text: text)
-        case .join(let room): join(session, room: room)
+        case .join(let room, let resume):
+            join(session, room: room, replay: resume.map { .resume(epoch: $0.epoch, after: $0.after) } ?? .latest(registry.historyLimit))
+        case .history(let room, let query): history(of: room, query, for: session)
         case .say(let room, let text):
             guard let (room, _) = membership(of: session, in: room), let from = session.name else { return }
             guard world.say(in: room, from: session, as: from, millis: clock(), text: text) else {
@@ -155,7 +157,7 @@ extension Dispatcher {
         if answerQueues[key]?.isEmpty == true { answerQueues[key] = nil }
     }
 
-    private func join(_ session: Session, room given: UnsafeRawBufferPointer) {
+    private func join(_ session: Session, room given: UnsafeRawBufferPointer, replay: Replay) {
         guard let roomName = ChatName(given), let name = session.name else {
             return sendError(.badName, detail: given, to: session)
         }
@@ -167,27 +169,58 @@ extension Dispatcher {
         }
         guard available(for: session) else { return }
         awaitAnswer(session)
-        world.join(session, as: name, room: roomName) { [self] outcome in
+        let resumeMax = limits.resumeMax
+        world.join(session, as: name, room: roomName, keep: replay.latestNeeded(resumeMax: resumeMax)) { [self] outcome in
             answer(session) {
                 switch outcome {
                 case .joined(let spelling, let members, let epoch, let lastID, let history, let recent):
                     let room = registry.join(session, roomNamed: spelling, epoch: epoch)
                     reply(.joined(room: room.name, members: members, epoch: epoch, lastID: lastID), to: session)
-                    for entry in history {
-                        entry.text.withUnsafeBytes { text in
-                            reply(.history(room: room.name, id: entry.id, millis: entry.millis, from: entry.from, text: text),
-                                  to: session)
-                        }
+                    guard registry.speaksVersion2(session) else {
+                        // Version 1: the history as `history` lines, what came meanwhile as `say`.
+                        for entry in history { send(entry, as: .history, in: room.name, to: session) }
+                        for entry in recent { send(entry, as: .say, in: room.name, to: session) }
+                        return
                     }
-                    for entry in recent {
-                        entry.text.withUnsafeBytes {
-                            reply(.say(room: room.name, id: entry.id, millis: entry.millis, from: entry.from, text: $0), to: session)
-                        }
-                    }
-                    reply(.replayed(room: room.name, count: history.count + recent.count, complete: true), to: session)
+                    let (entries, complete) = replay.select(from: history + recent, epoch: epoch, lastID: lastID, resumeMax: resumeMax)
+                    for entry in entries { send(entry, as: .history, in: room.name, to: session) }
+                    reply(.replayed(room: room.name, count: entries.count, complete: complete), to: session)
                 case .roomsFull: roomName.withBytes { sendError(.roomsFull, detail: $0, to: session) }
                 case .unavailable: sendError(.unavailable, to: session)
                 }
+            }
+        }
+    }
+
+    /// `history,<room>,...` (protocol v2): needs no membership, as `who`.
+    private func history(of given: UnsafeRawBufferPointer, _ query: Replay, for session: Session) {
+        guard let roomName = ChatName(given) else { return sendError(.badName, detail: given, to: session) }
+        guard available(for: session) else { return }
+        awaitAnswer(session)
+        let resumeMax = limits.resumeMax
+        world.record(of: roomName, keep: query.latestNeeded(resumeMax: resumeMax)) { [self] outcome in
+            answer(session) {
+                switch outcome {
+                case .record(let room, let epoch, let lastID, let kept):
+                    let (entries, complete) = query.select(from: kept, epoch: epoch, lastID: lastID, resumeMax: resumeMax)
+                    for entry in entries { send(entry, as: .history, in: room, to: session) }
+                    reply(.replayed(room: room, count: entries.count, complete: complete), to: session)
+                case .noSuchRoom: roomName.withBytes { sendError(.noSuchRoom, detail: $0, to: session) }
+                case .unavailable: sendError(.unavailable, to: session)
+                }
+            }
+        }
+    }
+
+    private enum ReplayedAs { case history, say }
+
+    /// One kept message to `session`: version 1 writes a `history` line, or a `say` for one
+    /// said while its join was on the way; version 2 a `msg` line either way.
+    private func send(_ entry: History.Entry, as kind: ReplayedAs, in room: ChatName, to session: Session) {
+        entry.text.withUnsafeBytes { text in
+            switch kind {
+            case .history: reply(.history(room: room, id: entry.id, millis: entry.millis, from: entry.from, text: text), to: session)
+            case .say: reply(.say(room: room, id: entry.id, millis: entry.millis, from: entry.from, text: text), to: session)
             }
         }
     }

@@ -86,13 +86,16 @@ public final class Dispatcher {
         guard UTF8Check.isValidWithoutNUL(line) else {
             return sendError(.badUTF8, to: session)
         }
-        guard let verb = Verb(verbBytes) else {
+        guard let verb = Verb(verbBytes), !verb.needsVersion2 || registry.speaksVersion2(session) else {
             return sendError(.unknownCommand, detail: verbBytes, to: session)
         }
         if verb.needsRegistration && session.name == nil {
             return sendError(.notRegistered, to: session)
         }
-        guard let command = Command(verb: verb, arguments: arguments) else {
+        // A join with an id answers with version 2 lines: version 1 has no such join.
+        var command = Command(verb: verb, arguments: arguments)
+        if case .join(_, .some) = command, !registry.speaksVersion2(session) { command = nil }
+        guard let command else {
             let spelling = verb.spelling
             return sendError(.badArgs, detail: UnsafeRawBufferPointer(start: spelling.utf8Start,
                                                                       count: spelling.utf8CodeUnitCount), to: session)

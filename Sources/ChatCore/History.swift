@@ -37,6 +37,9 @@ public struct History: Sendable {
     /// The entries, oldest first.
     public var entries: [Entry] { (0..<count).map { self[$0] } }
 
+    /// The latest `wanted` entries (all, where there are fewer), oldest first.
+    public func latest(_ wanted: Int) -> [Entry] { (max(0, count - wanted)..<count).map { self[$0] } }
+
     /// Forgets every entry, keeping the slots' storage.
     public mutating func removeAll() {
         slots.removeAll(keepingCapacity: true)

@@ -48,14 +48,19 @@ public final class LocalWorld: ChatWorld {
     /// The members there are hear of the joiner before it is added; its answer carries the
     /// room's history as it stands (nothing can have been said meanwhile). A new room's
     /// record gets a new epoch, and its ids start at 1.
-    public func join(_ session: Session, as name: ChatName, room: ChatName, then done: @escaping (ClusterJoin) -> Void) {
+    public func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
         guard let existing = registry.room(named: room) else {
             if let limit = limits.maxRooms, registry.roomCount >= limit { return done(.roomsFull) }
             return done(.joined(room: room, members: 1, epoch: .random(), lastID: 0, history: [], recent: []))
         }
         registry.broadcast(.memberJoined(room: existing.name, name: name), in: existing, except: nil)
         done(.joined(room: existing.name, members: existing.members.count + 1, epoch: existing.epoch,
-                     lastID: existing.lastID, history: existing.history.entries, recent: []))
+                     lastID: existing.lastID, history: existing.history.latest(keep), recent: []))
+    }
+
+    public func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void) {
+        guard let found = registry.room(named: room), found.lastID > 0 else { return done(.noSuchRoom) }
+        done(.record(room: found.name, epoch: found.epoch, lastID: found.lastID, entries: found.history.latest(keep)))
     }
 
     /// The room's one sequencer: each message gets the next id.

@@ -7,8 +7,10 @@
 /// fan-outs of one loop pass may wait in the pass batch (`Registry+PassBatch.swift`)
 /// until the transport calls ``endPass()``.
 public final class Registry {
-    /// How many messages each room keeps.
+    /// How many messages a plain join replays (`--history`).
     public let historyLimit: Int
+    /// How many messages each room keeps: at least the history, and what a resume may replay.
+    public let recordLimit: Int
     private(set) var users: [ChatName: Session] = [:]
     private(set) var rooms: [ChatName: Room] = [:]
     private var noticeGeneration: UInt64 = 0
@@ -50,8 +52,9 @@ public final class Registry {
     private let echoes: [Bool]
 
     /// - Parameter otherFormats: the formats after protocol v1 and v2, ``FormatID`` 2 onwards.
-    public init(historyLimit: Int, otherFormats: [any EventFormat] = []) {
+    public init(historyLimit: Int, recordLimit: Int? = nil, otherFormats: [any EventFormat] = []) {
         self.historyLimit = historyLimit
+        self.recordLimit = max(historyLimit, recordLimit ?? historyLimit)
         formats = [V1Format(), V2Format()] + otherFormats
         echoes = formats.map { $0.protocolVersion >= 2 }
         scratch = formats.map { _ in LineBuilder() }
@@ -125,7 +128,7 @@ public final class Registry {
         if let existing = rooms[key] {
             room = existing
         } else {
-            room = Room(name: name, historyLimit: historyLimit, epoch: epoch)
+            room = Room(name: name, historyLimit: recordLimit, epoch: epoch)
             rooms[key] = room
         }
         room.add(session)

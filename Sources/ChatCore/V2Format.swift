@@ -2,7 +2,7 @@
 /// replayed) as `msg,<room>,<id>,<unix-ms>,<from>,<text>`, `joined` with the room record's
 /// epoch and last id, the end of each replay, and the rest as protocol v1 writes it.
 public final class V2Format: EventFormat {
-    static let helpLine: StaticString = "help,register list chat join say leave rooms who nick quit ping help hello"
+    static let helpLine: StaticString = "help,register list chat join say leave rooms who nick quit ping help hello history"
 
     public init() {}
 

@@ -1,6 +1,6 @@
 /// The twelve verbs of protocol v1, and those of version 2 so far.
 public enum Verb: UInt8, CaseIterable, Sendable {
-    case register, list, chat, join, say, leave, rooms, who, nick, quit, ping, help, hello
+    case register, list, chat, join, say, leave, rooms, who, nick, quit, ping, help, hello, history
 
     /// The verb as the protocol spells it, lower case.
     public var spelling: StaticString {
@@ -18,8 +18,13 @@ public enum Verb: UInt8, CaseIterable, Sendable {
         case .ping: "ping"
         case .help: "help"
         case .hello: "hello"
+        case .history: "history"
         }
     }
+
+    /// Whether the verb exists only for a connection that said `hello,2` (before it, it is
+    /// an unknown command, as in version 1).
+    public var needsVersion2: Bool { self == .history }
 
     /// Whether the verb needs a registered connection (`ping`, `help`, `quit` and `register` do not).
     public var needsRegistration: Bool {

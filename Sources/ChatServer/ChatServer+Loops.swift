@@ -21,7 +21,8 @@ extension ChatServer {
             tls = try TLSContext(certificate: certificate, key: key)
         }
         let hub = configuration.cluster == nil
-            ? LoopHub(loops: count, historyLimit: configuration.history, maxRooms: configuration.limits.maxRooms) : nil
+            ? LoopHub(loops: count, historyLimit: max(configuration.history, configuration.limits.resumeMax),
+                      maxRooms: configuration.limits.maxRooms) : nil
         let siblings = LoopSiblings(count: count, hub: hub, tls: tls)
         let first = try ChatServer(configuration: configuration, logger: logger, index: 0, siblings: siblings)
         // Port 0 picks a free port once: the other loops bind the one the first loop got.

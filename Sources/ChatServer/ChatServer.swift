@@ -104,7 +104,7 @@ public final class ChatServer {
         if siblings == nil { clock = { loop.cachedMillis } } else { clock = { UnixClock.nowMillis() } }
         dialects = Dialects(room: room, clock: clock)
         webSocketFormatID = FormatID(index: 2 + dialects.formats.count)
-        dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history,
+        dispatcher = Dispatcher(registry: Registry(historyLimit: configuration.history, recordLimit: configuration.limits.resumeMax,
                                                    otherFormats: dialects.formats + [WebSocketFormat(protocolVersion: 1),
                                                                                      WebSocketFormat(protocolVersion: 2)]),
                                 maxLine: configuration.maxLine, limits: configuration.limits, clock: clock)

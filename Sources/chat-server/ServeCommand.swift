@@ -40,7 +40,7 @@ struct ServeCommand: ParsableCommand {
     )
 
     /// The flags that also come from `CHAT_*` variables.
-    static let environmentFlags = ["--host", "--port", "--max-line", "--history", "--max-connections", "--idle-timeout",
+    static let environmentFlags = ["--host", "--port", "--max-line", "--history", "--resume-max", "--max-connections", "--idle-timeout",
                                    "--max-pending", "--max-connections-per-address", "--exempt-addresses",
                                    "--registration-timeout", "--rate-limit", "--rate-burst", "--max-rooms-per-user", "--max-rooms",
                                    "--drain-timeout", "--stats-interval", "--metrics-port", "--tls-port", "--tls-cert", "--tls-key", "--tls-handshake-timeout", "--ws-origins",
@@ -59,6 +59,10 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "Messages each room keeps and replays to members who join; 0 keeps none (CHAT_HISTORY).")
     var history = ServerConfiguration().history
+
+    @Option(help: ArgumentHelp("The most messages a protocol v2 resume or history page replays; each room keeps as many in memory (CHAT_RESUME_MAX).",
+                               discussion: "A resume that missed more ends replayed,<room>,<n>,gap after the latest this many."))
+    var resumeMax = ChatLimits().resumeMax
 
     @Option(help: "Connections served at once; one more gets bye,server-full and is closed. 0: no limit (CHAT_MAX_CONNECTIONS).")
     var maxConnections = ServerConfiguration().maxConnections ?? 0
@@ -156,6 +160,7 @@ struct ServeCommand: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535, not \(port)") }
         guard maxLine >= 1 else { throw ValidationError("--max-line must be at least 1, not \(maxLine)") }
         guard history >= 0 else { throw ValidationError("--history must be 0 or more, not \(history)") }
+        guard (1...100_000).contains(resumeMax) else { throw ValidationError("--resume-max must be 1 to 100000, not \(resumeMax)") }
         guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must be 0 or more") }
         for (flag, value) in [("--max-connections", maxConnections), ("--max-pending", maxPending),
                               ("--max-rooms-per-user", maxRoomsPerUser), ("--max-rooms", maxRooms)] where value < 0 {
@@ -234,6 +239,7 @@ struct ServeCommand: ParsableCommand {
         configuration.limits.rateBurst = rateBurst
         configuration.limits.maxRoomsPerUser = maxRoomsPerUser == 0 ? nil : maxRoomsPerUser
         configuration.limits.maxRooms = maxRooms == 0 ? nil : maxRooms
+        configuration.limits.resumeMax = resumeMax
         configuration.statsInterval = statsInterval
         configuration.metricsPort = metricsPort == 0 ? nil : metricsPort
         configuration.webSocketOrigins = wsOrigins.split(separator: ",").map { String($0.filter { $0 != " " }) }.filter { !$0.isEmpty }
@@ -248,9 +254,10 @@ struct ServeCommand: ParsableCommand {
         configuration.quietGap = quietGap
         configuration.loops = loops == 0 ? AvailableCPUs.count() : loops
         if let endpoint = try parsedRedis() {
+            // Each room's log in Redis keeps what a resume may replay.
             configuration.cluster = ClusterConfiguration(
                 redis: endpoint, name: cluster, nodeTimeout: nodeTimeout, redisTimeout: redisTimeout,
-                historyLimit: history, maxRooms: configuration.limits.maxRooms)
+                historyLimit: history, maxRooms: configuration.limits.maxRooms, catchUpWindow: max(1000, resumeMax))
         }
         do {
             try ChatServer.serve(configuration: configuration, logger: logger)

@@ -40,7 +40,7 @@ import Testing
         for (loop, user) in ["Ann", "Bob"].enumerated() {
             _ = hub.commit(from: loop) { state in
                 let claimed = state.claim(name(user), loop: loop)
-                _ = state.join(name(user), room: name("Lobby"), loop: loop)
+                _ = state.join(name(user), room: name("Lobby"), loop: loop, keep: 10)
                 #expect(claimed)
             }
         }
@@ -69,7 +69,7 @@ import Testing
         _ = hub.commit(from: 1) { _ = say(&$0, ["3", "4"], by: "Bob", in: "lobby", loop: 1) }
         let (_, outcome) = hub.commit(from: 1) { state in
             _ = state.claim(name("Cy"), loop: 1)
-            return state.join(name("Cy"), room: name("lobby"), loop: 1)
+            return state.join(name("Cy"), room: name("lobby"), loop: 1, keep: 10)
         }
         guard case .joined(let room, let members, _, let lastID, let history) = outcome else { Issue.record("\(outcome)"); return }
         #expect(lastID == 4)
@@ -139,8 +139,8 @@ import Testing
         let (_, outcomes) = hub.commit(from: 0) { state in
             _ = state.claim(name("Ann"), loop: 0)
             _ = state.claim(name("Bob"), loop: 1)
-            return [state.join(name("Ann"), room: name("one"), loop: 0), state.join(name("Bob"), room: name("two"), loop: 1),
-                    state.join(name("Bob"), room: name("ONE"), loop: 1)]
+            return [state.join(name("Ann"), room: name("one"), loop: 0, keep: 10), state.join(name("Bob"), room: name("two"), loop: 1, keep: 10),
+                    state.join(name("Bob"), room: name("ONE"), loop: 1, keep: 10)]
         }
         #expect(outcomes.map { if case .roomsFull = $0 { "full" } else { "joined" } } == ["joined", "full", "joined"])
     }

@@ -31,7 +31,16 @@ struct CommandCase: Sendable, CustomTestStringConvertible {
         .init(.chat, " Zak\t,  hello, all ", "chat[Zak|  hello, all ]"),
         .init(.join, "lobby", "join[lobby]"), .init(.join, "\t lobby ", "join[lobby]"),
         .init(.join, nil, nil), .init(.join, "", nil), .init(.join, " ", nil), .init(.join, "a,b", nil),
-        .init(.join, "a,", nil),
+        .init(.join, "a,", nil), .init(.join, "a,b,c,d", nil),
+        .init(.join, " lobby , 1f , 42 ", "join[lobby|1f|42]"), .init(.join, "lobby,Zz9,0", "join[lobby|?|0]"),
+        .init(.join, "lobby,,1", nil), .init(.join, "lobby,ab-c,1", nil), .init(.join, "lobby,12345678901234567,1", nil),
+        .init(.join, "lobby,1f,-1", nil), .init(.join, "lobby,1f,x", nil), .init(.join, ",1f,1", nil),
+        .init(.history, "lobby,latest,10", "history[lobby|page(limit: 10)]"),
+        .init(.history, "lobby, before ,5,1000", "history[lobby|before(5, limit: 1000)]"),
+        .init(.history, "lobby,after,0,1", "history[lobby|after(0, limit: 1)]"),
+        .init(.history, "lobby,latest,0", nil), .init(.history, "lobby,latest,1001", nil), .init(.history, "lobby,latest", nil),
+        .init(.history, "lobby,before,5", nil), .init(.history, "lobby,newest,5", nil), .init(.history, "lobby,after,x,5", nil),
+        .init(.history, ",latest,5", nil), .init(.history, nil, nil), .init(.history, "lobby,latest,5,6", nil),
         .init(.say, nil, nil), .init(.say, "lobby", nil), .init(.say, ",hi", nil), .init(.say, " ,hi", nil),
         .init(.say, "lobby,", "say[lobby|]"), .init(.say, " lobby\t, hi, there ", "say[lobby| hi, there ]"),
         .init(.leave, "lobby", "leave[lobby]"), .init(.leave, nil, nil), .init(.leave, "a,b", nil),
@@ -81,7 +90,8 @@ struct CommandCase: Sendable, CustomTestStringConvertible {
         case .register(let name): return "register[\(text(name))]"
         case .list: return "list"
         case .chat(let to, let body): return "chat[\(text(to))|\(optional(body))]"
-        case .join(let room): return "join[\(text(room))]"
+        case .join(let room, let resume):
+            return "join[\(text(room))\(resume.map { "|\($0.epoch?.description ?? "?")|\($0.after)" } ?? "")]"
         case .say(let room, let body): return "say[\(text(room))|\(text(body))]"
         case .leave(let room): return "leave[\(text(room))]"
         case .rooms: return "rooms"
@@ -91,6 +101,7 @@ struct CommandCase: Sendable, CustomTestStringConvertible {
         case .ping(let token): return "ping[\(optional(token))]"
         case .help: return "help"
         case .hello(let version): return "hello[\(version)]"
+        case .history(let room, let query): return "history[\(text(room))|\(query)]"
         }
     }
 }

@@ -66,7 +66,12 @@ final class ScriptedCluster: ChatWorld {
         ask { done(Self.reply($0)) }
     }
 
-    func join(_ session: Session, as name: ChatName, room: ChatName, then done: @escaping (ClusterJoin) -> Void) {
+    func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void) {
+        requests.append("record \(room)")
+        ask { _ in done(.unavailable) }
+    }
+
+    func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
         requests.append("join \(name) \(room)")
         ask { kind in
             if case .joined(let members) = kind {

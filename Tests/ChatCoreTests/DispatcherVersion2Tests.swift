@@ -91,4 +91,88 @@ import Testing
         #expect(clients[0].take() == ["msg,lobby,2,1700000000123,Bob,after"])
         #expect(clients[2].take() == ["say,lobby,Bob,before", "say,lobby,Bob,after"])
     }
+
+    /// Ann says `count` messages in `lobby` (ids 1...count); Bob, version 2, is registered.
+    private func roomWithMessages(_ count: Int, resumeMax: Int = 1000) -> (ChatHarness, ann: Client, bob: Client, epoch: String) {
+        var limits = ChatLimits()
+        limits.resumeMax = resumeMax
+        let harness = ChatHarness(history: 2, limits: limits)
+        harness.setClock(9)
+        let ann = harness.inRoom("lobby", "Ann")[0]
+        _ = ann.reply(to: "hello,2")
+        for index in 1...count { ann.send("say,lobby,m\(index)") }
+        ann.settle()
+        let joined = ann.take()
+        let epochLine = harness.registered("Probe")
+        _ = epochLine.reply(to: "hello,2")
+        let epoch = String(epochLine.reply(to: "join,lobby").first?.split(separator: ",")[3] ?? "")
+        _ = epochLine.reply(to: "leave,lobby")
+        _ = joined
+        ann.settle()
+        _ = ann.take()
+        let bob = harness.registered("Bob")
+        _ = bob.reply(to: "hello,2")
+        return (harness, ann, bob, epoch)
+    }
+
+    private func ids(_ lines: [String]) -> [Int] {
+        lines.filter { $0.hasPrefix("msg,") }.compactMap { Int($0.split(separator: ",")[2]) }
+    }
+
+    /// `join,<room>,<epoch>,<after-id>` replays exactly what was missed, and says it is whole.
+    @Test func aResumeReplaysEveryMessageAfterTheIdGiven() {
+        let (_, _, bob, epoch) = roomWithMessages(7)
+        let reply = bob.reply(to: "join,lobby,\(epoch),4")
+        #expect(reply.first == "joined,lobby,2,\(epoch),7")
+        #expect(ids(reply) == [5, 6, 7])
+        #expect(reply.last == "replayed,lobby,3,ok")
+    }
+
+    @Test func aResumeThatMissedNothingReplaysNothing() {
+        let (_, _, bob, epoch) = roomWithMessages(3)
+        #expect(Array(bob.reply(to: "join,lobby,\(epoch),3").dropFirst()) == ["replayed,lobby,0,ok"])
+    }
+
+    /// Another epoch, an id from the future, more than --resume-max: the latest it has, and a gap.
+    @Test func aResumeThatCannotBeWholeEndsWithAGap() {
+        let (harness, _, bob, epoch) = roomWithMessages(7, resumeMax: 4)
+        let other = epoch == "1" ? "2" : "1"
+        var reply = bob.reply(to: "join,lobby,\(other),4")
+        #expect(ids(reply) == [4, 5, 6, 7] && reply.last == "replayed,lobby,4,gap", "another epoch: \(reply)")
+        _ = bob.reply(to: "leave,lobby")
+        reply = bob.reply(to: "join,lobby,\(epoch),99")
+        #expect(ids(reply).isEmpty && reply.last == "replayed,lobby,0,gap", "an id from the future: \(reply)")
+        _ = bob.reply(to: "leave,lobby")
+        reply = bob.reply(to: "join,lobby,\(epoch),1")
+        #expect(ids(reply) == [4, 5, 6, 7] && reply.last == "replayed,lobby,4,gap", "six missed, four at most: \(reply)")
+        let cy = harness.registered("Cy")
+        #expect(cy.reply(to: "join,lobby,\(epoch),1") == ["error,bad-args,join"], "version 1 has no join with an id")
+    }
+
+    /// `history` pages through what the room keeps, without joining.
+    @Test func historyPagesLatestBeforeAndAfter() {
+        let (_, _, bob, _) = roomWithMessages(9)
+        var reply = bob.reply(to: "history,lobby,latest,3")
+        #expect(ids(reply) == [7, 8, 9] && reply.last == "replayed,lobby,3,ok")
+        reply = bob.reply(to: "history,LOBBY,before,7,4")
+        #expect(ids(reply) == [3, 4, 5, 6] && reply.last == "replayed,lobby,4,ok")
+        reply = bob.reply(to: "history,lobby,before,3,10")
+        #expect(ids(reply) == [1, 2], "fewer than asked: the start of what is kept")
+        reply = bob.reply(to: "history,lobby,after,7,10")
+        #expect(ids(reply) == [8, 9])
+        #expect(bob.reply(to: "history,lobby,after,9,10") == ["replayed,lobby,0,ok"])
+        #expect(reply.first?.hasPrefix("msg,lobby,8,9,Ann,m8") == true)
+    }
+
+    @Test func historyOfARoomNobodySpokeInIsNoSuchRoom() {
+        let harness = ChatHarness()
+        _ = harness.inRoom("quiet", "Ann")
+        let bob = harness.registered("Bob")
+        _ = bob.reply(to: "hello,2")
+        #expect(bob.reply(to: "history,quiet,latest,5") == ["error,no-such-room,quiet"])
+        #expect(bob.reply(to: "history,nowhere,latest,5") == ["error,no-such-room,nowhere"])
+        #expect(bob.reply(to: "history,lobby,latest,0") == ["error,bad-args,history"])
+        #expect(harness.registered("Cy").reply(to: "history,quiet,latest,5") == ["error,unknown-command,history"],
+                "before hello,2 it is no command")
+    }
 }

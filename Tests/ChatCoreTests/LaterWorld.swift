@@ -58,8 +58,12 @@ final class LaterWorld: ChatWorld {
         }
     }
 
-    func join(_ session: Session, as name: ChatName, room: ChatName, then done: @escaping (ClusterJoin) -> Void) {
-        queue.append { [inner] in inner.join(session, as: name, room: room, then: done) }
+    func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
+        queue.append { [inner] in inner.join(session, as: name, room: room, keep: keep, then: done) }
+    }
+
+    func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void) {
+        queue.append { [inner] in inner.record(of: room, keep: keep, then: done) }
     }
 
     func say(in room: Room, from session: Session, as sender: ChatName, millis: Int64, text: UnsafeRawBufferPointer) -> Bool {

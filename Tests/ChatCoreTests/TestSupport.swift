@@ -87,11 +87,11 @@ final class ChatHarness {
     /// Keeps every client alive for the test's length.
     private var clients: [Client] = []
 
-    init(history: Int = 10, maxLine: Int = 4096) {
+    init(history: Int = 10, maxLine: Int = 4096, limits: ChatLimits = ChatLimits()) {
         let clock = ClockBox()
         self.clock = clock
-        registry = Registry(historyLimit: history)
-        dispatcher = Dispatcher(registry: registry, maxLine: maxLine, clock: { clock.now })
+        registry = Registry(historyLimit: history, recordLimit: limits.resumeMax)
+        dispatcher = Dispatcher(registry: registry, maxLine: maxLine, limits: limits, clock: { clock.now })
         if LaterWorld.isChosen, let local = dispatcher.world as? LocalWorld { dispatcher.world = LaterWorld(inner: local) }
     }
 

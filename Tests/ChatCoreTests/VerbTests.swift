@@ -12,7 +12,7 @@ import Testing
 
     @Test func thereAreTheTwelveVerbsOfVersion1AndThoseOfVersion2() {
         #expect(Verb.allCases.map(spelling) == [
-            "register", "list", "chat", "join", "say", "leave", "rooms", "who", "nick", "quit", "ping", "help", "hello",
+            "register", "list", "chat", "join", "say", "leave", "rooms", "who", "nick", "quit", "ping", "help", "hello", "history",
         ])
     }
 

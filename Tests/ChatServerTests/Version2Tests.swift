@@ -61,4 +61,41 @@ import Testing
         try clients[0].send("say,lobby,6\n")
         #expect(Message(try clients[1].readLine())?.id == 6)
     }
+
+    /// A client that drops its connection and comes back resumes from the last id it saw:
+    /// every message it missed, none twice, then the live ones; `history` pages back.
+    @Test func aClientThatComesBackResumesWithNothingMissedAndNothingTwice() throws {
+        let server = try ServerProcess.start()
+        let clients = try server.registered("Ann", "Bob")
+        let (ann, bob) = (clients[0], clients[1])
+        try server.join("lobby", [ann])
+        try ann.send("say,lobby,first\nping\n")
+        try ann.expect("pong")
+        try bob.send("hello,2\njoin,lobby\n")
+        try bob.expect("hello,2")
+        let joined = try bob.readLine().split(separator: ",")
+        let epoch = String(joined[3])
+        try ann.expect("join,lobby,Bob")
+        let replayed = try bob.readLines(2)
+        #expect(Message(replayed[0])?.text == "first" && replayed[1] == "replayed,lobby,1,ok", "\(replayed)")
+        try ann.send((2...5).map { "say,lobby,\($0)\n" }.joined())
+        #expect(try bob.readLines(4).compactMap(Message.init).map(\.id) == [2, 3, 4, 5])
+        bob.close()
+        try ann.expect("quit,Bob,")
+        try ann.send((6...9).map { "say,lobby,\($0)\n" }.joined() + "ping\n")
+        try ann.expect("pong")
+        let back = try server.registered("Bob2")[0]
+        try back.send("hello,2\njoin,lobby,\(epoch),5\n")
+        try back.expect("hello,2")
+        #expect(try back.readLine() == "joined,lobby,2,\(epoch),9")
+        let replay = try back.readLines(5)
+        #expect(replay.dropLast().compactMap(Message.init).map(\.text) == ["6", "7", "8", "9"])
+        #expect(replay.last == "replayed,lobby,4,ok")
+        try ann.send("say,lobby,10\n")
+        #expect(Message(try back.readLine())?.id == 10, "then the live ones")
+        try back.send("history,lobby,before,3,10\n")
+        let page = try back.readLines(3)
+        #expect(page.dropLast().compactMap(Message.init).map(\.text) == ["first", "2"])
+        #expect(page.last == "replayed,lobby,2,ok")
+    }
 }

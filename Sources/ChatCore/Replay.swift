@@ -1,0 +1,53 @@
+/// What a version 2 client asks to be replayed of a room, and which of the messages its
+/// world kept are the answer: the one place that decides, whichever world kept them.
+public enum Replay: Sendable {
+    /// A plain `join`: the latest `count` (`--history`).
+    case latest(Int)
+    /// `join,<room>,<epoch>,<after-id>`: every message after `after`, if `epoch` is the record's
+    /// (nil: a token that is no epoch of this server's).
+    case resume(epoch: RoomEpoch?, after: Int64)
+    /// `history,<room>,latest,<limit>`.
+    case page(limit: Int)
+    /// `history,<room>,before,<id>,<limit>`: the nearest `limit` below `id`.
+    case before(Int64, limit: Int)
+    /// `history,<room>,after,<id>,<limit>`: the nearest `limit` above `id`.
+    case after(Int64, limit: Int)
+
+    /// How many of a room's latest messages the world must hand over to answer this.
+    public func latestNeeded(resumeMax: Int) -> Int {
+        switch self {
+        case .latest(let count): count
+        case .page(let limit): limit
+        case .resume, .before, .after: resumeMax
+        }
+    }
+
+    /// The messages to replay, oldest first, and whether that is the whole of what was asked.
+    ///
+    /// - Parameters:
+    ///   - kept: the latest messages the world kept (at least ``latestNeeded(resumeMax:)`` of
+    ///     them where it has them), oldest first, ids one by one, the last being `lastID`.
+    ///   - epoch: the room record's.
+    public func select(from kept: [History.Entry], epoch: RoomEpoch, lastID: Int64,
+                       resumeMax: Int) -> (entries: ArraySlice<History.Entry>, complete: Bool) {
+        switch self {
+        case .latest(let count), .page(let count):
+            return (kept.suffix(count), true)
+        case .resume(let asked, let after):
+            // Another epoch: its ids mean nothing here, so the latest, and a gap.
+            guard asked == epoch else { return (kept.suffix(resumeMax), false) }
+            // An id this record never gave: nothing after it, and a gap.
+            guard after <= lastID else { return ([], false) }
+            let missed = lastID - after
+            let wanted = kept.suffix(Int(min(missed, Int64(resumeMax))))
+            // More than --resume-max, or older ones no longer kept.
+            return (wanted, missed <= Int64(resumeMax) && Int64(wanted.count) == missed)
+        case .before(let id, let limit):
+            let below = kept.prefix { $0.id < id }
+            return (below.suffix(limit), true)
+        case .after(let id, let limit):
+            let above = kept.drop { $0.id <= id }
+            return (above.prefix(limit), true)
+        }
+    }
+}
