@@ -20,6 +20,10 @@ public struct DeliveryCheck: Sendable {
     public private(set) var delivered: UInt64 = 0
     public private(set) var duplicated: UInt64 = 0
     public private(set) var reordered: UInt64 = 0
+    /// Protocol v2: room message ids that never came (a gap in the room's ids).
+    public private(set) var gaps: UInt64 = 0
+    /// Protocol v2: the last id of the receiver's room seen (one room per user).
+    private var lastRoomID: UInt64?
     /// Room senders share the receiver's room: user `i` is in room `i % roomStride`,
     /// so `i / roomStride` numbers them densely and an array replaces hashing.
     private let roomStride: Int
@@ -53,6 +57,29 @@ public struct DeliveryCheck: Sendable {
         return outcome != .duplicated
     }
 
+    /// Protocol v2: ids from here on follow `lastID` (the `joined` line's), whatever the
+    /// replay before them held.
+    public mutating func startRoomIDs(after lastID: UInt64) {
+        lastRoomID = lastID
+    }
+
+    /// Protocol v2: the id of a room message, every one of which the receiver hears (its
+    /// own too); false when it is a repeat. Ids are the room's one order: one skipped is a gap.
+    public mutating func recordRoomID(_ id: UInt64) -> Bool {
+        guard let last = lastRoomID else {
+            lastRoomID = id
+            return true
+        }
+        guard id > last else {
+            delivered += 1
+            duplicated += 1
+            return false
+        }
+        gaps += id - last - 1
+        lastRoomID = id
+        return true
+    }
+
     private enum Outcome { case inOrder, reordered, duplicated }
 
     private static func check(_ stream: inout Stream, _ sequence: UInt64) -> Outcome {
@@ -74,6 +101,7 @@ struct DeliveryTotals: Sendable {
     var delivered: UInt64 = 0
     var duplicated: UInt64 = 0
     var reordered: UInt64 = 0
+    var gaps: UInt64 = 0
 
     /// The checked users' checks.
     init(of users: some Sequence<SimulatedUser>) {
@@ -81,6 +109,7 @@ struct DeliveryTotals: Sendable {
             delivered += user.check.delivered
             duplicated += user.check.duplicated
             reordered += user.check.reordered
+            gaps += user.check.gaps
         }
     }
 
@@ -90,5 +119,6 @@ struct DeliveryTotals: Sendable {
         delivered += other.delivered
         duplicated += other.duplicated
         reordered += other.reordered
+        gaps += other.gaps
     }
 }

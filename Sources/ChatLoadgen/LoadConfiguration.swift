@@ -7,6 +7,9 @@ public struct LoadConfiguration: Sendable {
     public var targets = [LoadTarget(host: "127.0.0.1", port: 7420)]
     /// How the users' connections carry the protocol: TCP, TLS, WebSocket, WebSocket over TLS.
     public var transport = LoadTransport.tcp
+    /// The chat protocol's version each user speaks: 2 says `hello,2` first, takes room
+    /// messages as `msg` lines and checks their ids (a gap is a loss, a repeat a duplicate).
+    public var protocolVersion = 1
     /// Simulated users, one connection each.
     public var users = 1000
     /// Seconds over which connections are opened; 0 opens them all at once.

@@ -313,6 +313,7 @@ final class LoadCoordinator {
         report.delivered = checks.delivered
         report.duplicated = checks.duplicated
         report.reordered = checks.reordered
+        report.gaps = checks.gaps
         report.churned = churned
         report.stuckDropped = stuckDropped
         report.abortReason = abortReason

@@ -40,6 +40,7 @@ extension LoadGenerator {
         report.delivered = checks.delivered
         report.duplicated = checks.duplicated
         report.reordered = checks.reordered
+        report.gaps = checks.gaps
         report.churned = churned
         report.stuckDropped = stuckDropped
         report.abortReason = abortReason

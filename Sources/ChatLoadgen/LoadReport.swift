@@ -16,6 +16,8 @@ public struct LoadReport: Sendable {
     public var delivered: UInt64
     public var duplicated: UInt64 = 0
     public var reordered: UInt64 = 0
+    /// Protocol v2: room message ids that never reached a member (each also counts as lost).
+    public var gaps: UInt64 = 0
     public var errors: [String: Int]
     /// Seconds from the first connection until every user was ready (or setup timed out).
     public var setupSeconds = 0.0
@@ -77,7 +79,7 @@ public struct LoadReport: Sendable {
     /// duplicated, reordered or answered with an error.
     public var passed: Bool {
         abortReason == nil && connected == users && registered == users && disconnects == 0
-            && lost == 0 && duplicated == 0 && reordered == 0 && errors.isEmpty
+            && lost == 0 && duplicated == 0 && reordered == 0 && gaps == 0 && errors.isEmpty
     }
 
     private var rows: [(String, String)] {
@@ -86,7 +88,7 @@ public struct LoadReport: Sendable {
             ("registered", "\(registered)"),
             ("connect_failures", "\(connectFailures)"), ("disconnects", "\(disconnects)"),
             ("sent", "\(sent)"), ("expected", "\(expected)"), ("delivered", "\(delivered)"),
-            ("lost", "\(lost)"), ("duplicated", "\(duplicated)"), ("reordered", "\(reordered)"),
+            ("lost", "\(lost)"), ("duplicated", "\(duplicated)"), ("reordered", "\(reordered)"), ("gaps", "\(gaps)"),
             ("errors", "\(errors.values.reduce(0, +))"), ("churned", "\(churned)"), ("stuck_dropped", "\(stuckDropped)"),
             ("setup_s", Self.format(setupSeconds)), ("registrations_per_s", Self.format(registrationsPerSecond)),
             ("send_s", Self.format(sendSeconds)), ("drain_s", Self.format(drainSeconds, digits: 2)),

@@ -4,6 +4,8 @@ import ChatCore
 enum ServerLine {
     enum Kind: Equatable {
         case chat, say, pong, ack, list, joined, error, bye
+        /// Protocol v2: `msg,<room>,<id>,<unix-ms>,<from>,<text>`, and the end of a replay.
+        case msg, replayed
         /// join, leave, quit, nick, history, who, rooms, help: counted by nobody.
         case notice
     }
@@ -24,6 +26,8 @@ enum ServerLine {
         case (UInt8(ascii: "j"), 6): kind = .joined
         case (UInt8(ascii: "e"), 5): kind = .error
         case (UInt8(ascii: "b"), 3): kind = .bye
+        case (UInt8(ascii: "m"), 3): kind = .msg
+        case (UInt8(ascii: "r"), 8): kind = .replayed
         default: kind = .notice
         }
         return (kind, rest)
@@ -43,6 +47,23 @@ enum ServerLine {
               let sender = Int(exactly: number), sender < users,
               let stamp = MessageStamp(text) else { return nil }
         return (sender, stamp)
+    }
+
+    /// The id, the sender's index (below `users`, or nil for a real user) and the stamp of
+    /// a `msg` (`<room>,<id>,<unix-ms>,<from>,<text>`); nil when the line is malformed.
+    static func roomMessage(_ rest: UnsafeRawBufferPointer, users: Int) -> (id: UInt64, sender: (Int, MessageStamp)?)? {
+        guard let afterRoom = LineBytes.splitAtComma(rest).tail else { return nil }
+        let (idField, afterID) = LineBytes.splitAtComma(afterRoom)
+        guard let id = MessageStamp.decimal(idField), let afterID,
+              let afterMillis = LineBytes.splitAtComma(afterID).tail else { return nil }
+        // `<from>,<text>` reads as a chat's fields.
+        return (id, message(afterMillis, kind: .chat, users: users))
+    }
+
+    /// The last id of `joined,<room>,<members>,<epoch>,<last-id>` (protocol v2).
+    static func lastID(ofJoined rest: UnsafeRawBufferPointer) -> UInt64? {
+        guard let comma = rest.lastIndex(of: UInt8(ascii: ",")) else { return nil }
+        return MessageStamp.decimal(UnsafeRawBufferPointer(rebasing: rest[(comma + 1)...]))
     }
 
     /// The code of `error,<code>[,<detail>]`.

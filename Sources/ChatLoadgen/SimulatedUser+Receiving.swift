@@ -49,7 +49,27 @@ extension SimulatedUser {
         case .list:
             if state == .listing { sendJoinOrBeReady() }
         case .joined:
-            if state == .joining { becomeReady() }
+            guard generator.configuration.protocolVersion >= 2 else {
+                if state == .joining { becomeReady() }
+                return
+            }
+            guard let lastID = ServerLine.lastID(ofJoined: rest) else { return generator.unexpectedLine(line) }
+            check.startRoomIDs(after: lastID)
+            if state == .joining { replaying = true }
+        case .replayed:
+            guard replaying else { return }
+            replaying = false
+            becomeReady()
+        case .msg:
+            guard let (id, message) = ServerLine.roomMessage(rest, users: generator.configuration.users) else {
+                return generator.unexpectedLine(line)
+            }
+            guard !replaying, isChecked, check.recordRoomID(id) else { return }
+            guard let (sender, stamp) = message else { return generator.unexpectedLine(line) }
+            // Its own message back: it learns the id, and nobody is owed a delivery.
+            guard sender != index else { return }
+            guard check.record(sender: sender, channel: .room, sequence: stamp.sequence) else { return }
+            generator.delivered(from: sender, sentMicros: stamp.sentMicros, now: now)
         case .error:
             generator.serverError(ServerLine.errorCode(rest))
         case .bye:

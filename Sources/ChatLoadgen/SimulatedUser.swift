@@ -38,6 +38,8 @@ final class SimulatedUser {
     let room: Int?
     let friends: [Int]
     var state = State.idle
+    /// Protocol v2: between `joined` and `replayed`, the room's kept messages come: not news.
+    var replaying = false
     var check: DeliveryCheck
     /// Messages sent, and how many of them the server has confirmed with `pong`.
     private(set) var sent: UInt64 = 0
@@ -214,6 +216,7 @@ final class SimulatedUser {
 
     func sendRegister() {
         var line = LineBuilder(capacity: 32)
+        if generator.configuration.protocolVersion >= 2 { line.append("hello,2\n") }
         line.append("register,u")
         line.append(decimal: Int64(index))
         line.appendNewline()

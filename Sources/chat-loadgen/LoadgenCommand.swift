@@ -61,6 +61,11 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: "tcp: v1 lines over TCP; tls: lines over TLS (the certificate is not verified); ws: WebSocket (GET /chat); wss: WebSocket over TLS.")
     var transport = LoadTransport.tcp
 
+    @Option(name: .customLong("protocol"), help: ArgumentHelp(
+        "The chat protocol each user speaks: 1, or 2 (hello,2 first; room messages as msg lines with ids).",
+        discussion: "With 2 each user also checks its room's ids: one missing is a gap (reported as gaps, and lost), one seen twice a duplicate."))
+    var protocolVersion = 1
+
     @Option(help: "Simulated users, one connection each.")
     var users = 1000
 
@@ -129,6 +134,7 @@ struct LoadgenCommand: ParsableCommand {
 
     func validate() throws {
         guard users >= 1 else { throw ValidationError("--users must be at least 1") }
+        guard protocolVersion == 1 || protocolVersion == 2 else { throw ValidationError("--protocol must be 1 or 2, not \(protocolVersion)") }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
         let targets = try self.targets()
         guard users >= targets.count else {
@@ -150,6 +156,7 @@ struct LoadgenCommand: ParsableCommand {
         var configuration = LoadConfiguration()
         configuration.targets = try targets()
         configuration.transport = transport
+        configuration.protocolVersion = protocolVersion
         configuration.users = users
         configuration.rampUp = rampUp
         configuration.duration = duration

@@ -10,6 +10,7 @@ import Testing
     @Test(arguments: [
         ["--mode", "direct"], ["--mode", "room"], ["--mode", "mixed"],
         ["--mode", "mixed", "--rate", "20", "--list-friends"],
+        ["--mode", "room", "--protocol", "2"], ["--mode", "mixed", "--rate", "20", "--protocol", "2"],
     ])
     func everyMessageArrivesOnceAndInOrder(options: [String]) throws {
         let server = try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0"])
@@ -36,6 +37,18 @@ import Testing
 
     /// Churners over WebSocket: each `quit` ends in `bye,quit` and the server's close frame
     /// (answered), then the TCP close; the churner reconnects, and nobody else notices.
+    /// Protocol v2 over WebSocket: the connection's frames carry v2 lines once it said
+    /// `hello,2`, every id checked.
+    @Test func protocol2OverWebSocketChecksEveryId() throws {
+        let server = try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0"])
+        defer { server.kill() }
+        let port = try Self.listeningPort(of: server)
+        let run = try Self.runLoadgen(["--port", "\(port)", "--transport", "ws", "--protocol", "2", "--mode", "room",
+                                        "--users", "50", "--duration", "1", "--rooms", "5"])
+        #expect(run.report["gaps"] as? Int == 0)
+        try Self.expectEverythingDelivered(run, also: ["connect_failures", "disconnects"])
+    }
+
     @Test func churnOverWebSocketAnswersTheServersClose() throws {
         let server = try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0"])
         defer { server.kill() }

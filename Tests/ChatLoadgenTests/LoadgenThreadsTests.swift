@@ -178,6 +178,25 @@ extension LoadgenSmokeTests {
         #expect(run.report["threads"] as? Int == threads)
     }
 
+    /// The same faults with `--protocol 2`: the ids tell a lost message (a gap, also counted
+    /// lost) and a repeat; the control passes with every id seen once.
+    @Test(arguments: [FaultyChatServer.Fault.none, .drop, .duplicate])
+    func withProtocol2TheIdsCatchALossAndARepeat(fault: FaultyChatServer.Fault) throws {
+        let server = try FaultyChatServer(fault: fault, sender: "u0", receiver: "u1")
+        defer { server.stop() }
+        let run = try Self.runLoadgen(["--port", "\(server.port)", "--protocol", "2", "--mode", "room",
+                                       "--rooms", "1", "--users", "4", "--rate", "10", "--duration", "1",
+                                       "--drain-idle", "3"])
+        let counts = ["lost", "duplicated", "gaps"].map { run.report[$0] as? Int }
+        switch fault {
+        case .none: try Self.expectEverythingDelivered(run, users: 4)
+        case .drop: #expect(counts == [1, 0, 1], "report: \(run.report)")
+        case .duplicate: #expect(counts == [0, 1, 0], "report: \(run.report)")
+        default: Issue.record("not tested here")
+        }
+        #expect(run.report["passed"] as? Bool == (fault == .none), "report: \(run.report)")
+    }
+
     /// The generator's CPU seconds, its wall seconds and their ratio, all there and consistent.
     static func expectGeneratorCPU(in report: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) throws {
         let cpu = try #require((report["generator_cpu_s"] as? NSNumber)?.doubleValue, sourceLocation: sourceLocation)

@@ -9,7 +9,7 @@ import Glibc
 /// A chat server that is wrong on purpose, for the load generator's delivery check to catch.
 ///
 /// It speaks just enough of protocol v1 for `chat-loadgen --mode room` (register, join, say,
-/// chat, ping, quit) on 127.0.0.1, on one thread of its own with poll(2), and mishandles the
+/// chat, ping, quit), and of v2 for `--protocol 2` (hello, ids, the sender's own message back) on 127.0.0.1, on one thread of its own with poll(2), and mishandles the
 /// `say`s from one user to another as its fault says: the first goes missing, goes twice, or
 /// comes after the second; or none arrives, as if the receiver had stopped reading.
 /// Everything else it delivers as the real server does.
@@ -105,6 +105,9 @@ private struct Serving {
     var byName: [String: Int32] = [:]
     /// Each room's members, in the order they joined.
     var rooms: [String: [Int32]] = [:]
+    /// Protocol v2: the clients that said `hello,2`, and each room's last id.
+    var version2: Set<Int32> = []
+    var lastIDs: [String: Int] = [:]
     /// `say`s from the sender to the receiver so far, and the one held back (`swap`).
     var faulty = 0
     var held: String?
@@ -156,13 +159,21 @@ private struct Serving {
             names[client] = fields[1]
             byName[fields[1]] = client
             send("ack,\(fields[1])", to: client)
+        case "hello" where fields.count == 2:
+            if fields[1] != "1" { version2.insert(client) }
+            send("hello,\(version2.contains(client) ? 2 : 1)", to: client)
         case "join" where fields.count >= 2:
             rooms[fields[1], default: []].append(client)
-            send("joined,\(fields[1]),\(rooms[fields[1]]!.count)", to: client)
+            guard version2.contains(client) else { return send("joined,\(fields[1]),\(rooms[fields[1]]!.count)", to: client) }
+            send("joined,\(fields[1]),\(rooms[fields[1]]!.count),1,\(lastIDs[fields[1]] ?? 0)", to: client)
+            send("replayed,\(fields[1]),0,ok", to: client)
         case "say" where fields.count == 3:
             guard let name = names[client] else { return send("error,not-registered", to: client) }
-            for member in rooms[fields[1]] ?? [] where member != client {
-                deliver("say,\(fields[1]),\(name),\(fields[2])", from: name, to: member)
+            lastIDs[fields[1], default: 0] += 1
+            let id = lastIDs[fields[1]]!
+            for member in rooms[fields[1]] ?? [] where member != client || version2.contains(client) {
+                let line = version2.contains(member) ? "msg,\(fields[1]),\(id),1,\(name),\(fields[2])" : "say,\(fields[1]),\(name),\(fields[2])"
+                if member == client { send(line, to: member) } else { deliver(line, from: name, to: member) }
             }
         case "chat" where fields.count == 3:
             guard let name = names[client] else { return send("error,not-registered", to: client) }
