@@ -23,7 +23,11 @@ public struct DeliveryCheck: Sendable {
     /// Protocol v2: room message ids that never came (a gap in the room's ids).
     public private(set) var gaps: UInt64 = 0
     /// Protocol v2: the last id of the receiver's room seen (one room per user).
-    private var lastRoomID: UInt64?
+    public private(set) var lastRoomID: UInt64?
+    /// `--reconnect-every`: times the receiver came back and resumed, and the messages those
+    /// resumes replayed (each also a delivery).
+    public var resumes: UInt64 = 0
+    public var replayed: UInt64 = 0
     /// Room senders share the receiver's room: user `i` is in room `i % roomStride`,
     /// so `i / roomStride` numbers them densely and an array replaces hashing.
     private let roomStride: Int
@@ -102,6 +106,8 @@ struct DeliveryTotals: Sendable {
     var duplicated: UInt64 = 0
     var reordered: UInt64 = 0
     var gaps: UInt64 = 0
+    var resumes: UInt64 = 0
+    var replayed: UInt64 = 0
 
     /// The checked users' checks.
     init(of users: some Sequence<SimulatedUser>) {
@@ -110,6 +116,8 @@ struct DeliveryTotals: Sendable {
             duplicated += user.check.duplicated
             reordered += user.check.reordered
             gaps += user.check.gaps
+            resumes += user.check.resumes
+            replayed += user.check.replayed
         }
     }
 
@@ -120,5 +128,7 @@ struct DeliveryTotals: Sendable {
         duplicated += other.duplicated
         reordered += other.reordered
         gaps += other.gaps
+        resumes += other.resumes
+        replayed += other.replayed
     }
 }

@@ -10,6 +10,9 @@ public struct LoadConfiguration: Sendable {
     /// The chat protocol's version each user speaks: 2 says `hello,2` first, takes room
     /// messages as `msg` lines and checks their ids (a gap is a loss, a repeat a duplicate).
     public var protocolVersion = 1
+    /// `--reconnect-every`: seconds around which each checked user drops its connection and
+    /// comes back resuming its room (protocol 2, room mode); 0 never.
+    public var reconnectEvery = 0.0
     /// Simulated users, one connection each.
     public var users = 1000
     /// Seconds over which connections are opened; 0 opens them all at once.

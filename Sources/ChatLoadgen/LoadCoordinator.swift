@@ -314,6 +314,8 @@ final class LoadCoordinator {
         report.duplicated = checks.duplicated
         report.reordered = checks.reordered
         report.gaps = checks.gaps
+        report.resumes = checks.resumes
+        report.replayed = checks.replayed
         report.churned = churned
         report.stuckDropped = stuckDropped
         report.abortReason = abortReason

@@ -41,6 +41,8 @@ extension LoadGenerator {
         report.duplicated = checks.duplicated
         report.reordered = checks.reordered
         report.gaps = checks.gaps
+        report.resumes = checks.resumes
+        report.replayed = checks.replayed
         report.churned = churned
         report.stuckDropped = stuckDropped
         report.abortReason = abortReason

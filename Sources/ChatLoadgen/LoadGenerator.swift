@@ -48,6 +48,8 @@ public final class LoadGenerator {
     var directSent: UInt64 = 0
     var receivers: [Bool] = []
     var churned = 0
+    /// `--reconnect-every`: drops asked of users so far.
+    var reconnectsAsked = 0
     var stuckDropped = 0
     /// Per target: why the last first connection to it failed.
     var lastFailureByTarget: [String?]
@@ -214,10 +216,10 @@ public final class LoadGenerator {
         }
     }
 
-    /// Opens `user`'s connection to its target, from that target's source address for it;
-    /// the same for its first connection and every reconnection after churning.
+    /// Opens `user`'s connection to its target (or, back after a `--reconnect-every` drop, the
+    /// next one), from that target's source address for it.
     func connect(_ user: SimulatedUser) {
-        let endpoint = endpoints[user.target]
+        let endpoint = endpoints[user.connectTarget]
         user.connect(to: endpoint.address,
                      from: endpoint.source(forPosition: LoadTarget.position(ofUser: user.index, targets: endpoints.count)))
     }
@@ -242,6 +244,7 @@ public final class LoadGenerator {
             return stopSending(now: now)
         }
         churnDueUsers(elapsed: elapsed)
+        reconnectDueUsers(elapsed: elapsed)
         // As fast as the windows allow: those held back by deliveries still on their way
         // (which no pong announces) go on once the ledger says enough have arrived.
         guard configuration.rate > 0 else { return users.forEach(fillWindow) }
@@ -250,7 +253,7 @@ public final class LoadGenerator {
 
     /// `--rate`: each user sends what is due `elapsed` seconds into sending, as far as its windows allow.
     private func sendPaced(elapsed: Double) {
-        for user in users where user.state == .ready && user.isChecked {
+        for user in users where user.state == .ready && user.isChecked && !user.leaving {
             let target = UInt64(elapsed * configuration.rate + ratePhases[user.index])
             var due = Int(target) - Int(user.sent)
             while due > 0 && mayPost(user) && send(from: user) { due -= 1 }
@@ -273,6 +276,20 @@ public final class LoadGenerator {
                 .first(where: { $0.role == .churner && $0.state == .ready && !$0.isQuitting }) else { return }
             churned += 1
             user.churn()
+        }
+    }
+
+    /// `--reconnect-every S`: this thread's users drop and resume `users / S` times a second,
+    /// each drop a user picked at random among those ready, so each does about every S seconds.
+    private func reconnectDueUsers(elapsed: Double) {
+        guard configuration.reconnectEvery > 0 else { return }
+        let due = Int(elapsed * Double(users.count) / configuration.reconnectEvery) - reconnectsAsked
+        for _ in 0..<max(0, due) {
+            let start = Int(randomness.next() % UInt64(users.count))
+            guard let user = (0..<users.count).lazy.map({ self.users[(start + $0) % self.users.count] })
+                .first(where: { $0.isChecked && $0.state == .ready && !$0.leaving }) else { return }
+            reconnectsAsked += 1
+            user.leaveToResume()
         }
     }
 
@@ -367,7 +384,7 @@ public final class LoadGenerator {
     }
 
     func fillWindow(_ user: SimulatedUser) {
-        guard user.state == .ready, user.isChecked else { return }
+        guard user.state == .ready, user.isChecked, !user.leaving else { return }
         while mayPost(user), send(from: user) {}
     }
 

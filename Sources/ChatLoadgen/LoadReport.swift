@@ -18,6 +18,9 @@ public struct LoadReport: Sendable {
     public var reordered: UInt64 = 0
     /// Protocol v2: room message ids that never reached a member (each also counts as lost).
     public var gaps: UInt64 = 0
+    /// `--reconnect-every`: connections dropped and resumed, and the messages the resumes replayed.
+    public var resumes: UInt64 = 0
+    public var replayed: UInt64 = 0
     public var errors: [String: Int]
     /// Seconds from the first connection until every user was ready (or setup timed out).
     public var setupSeconds = 0.0
@@ -88,7 +91,7 @@ public struct LoadReport: Sendable {
             ("registered", "\(registered)"),
             ("connect_failures", "\(connectFailures)"), ("disconnects", "\(disconnects)"),
             ("sent", "\(sent)"), ("expected", "\(expected)"), ("delivered", "\(delivered)"),
-            ("lost", "\(lost)"), ("duplicated", "\(duplicated)"), ("reordered", "\(reordered)"), ("gaps", "\(gaps)"),
+            ("lost", "\(lost)"), ("duplicated", "\(duplicated)"), ("reordered", "\(reordered)"), ("gaps", "\(gaps)"), ("resumes", "\(resumes)"), ("replayed", "\(replayed)"),
             ("errors", "\(errors.values.reduce(0, +))"), ("churned", "\(churned)"), ("stuck_dropped", "\(stuckDropped)"),
             ("setup_s", Self.format(setupSeconds)), ("registrations_per_s", Self.format(registrationsPerSecond)),
             ("send_s", Self.format(sendSeconds)), ("drain_s", Self.format(drainSeconds, digits: 2)),

@@ -66,6 +66,12 @@ enum ServerLine {
         return MessageStamp.decimal(UnsafeRawBufferPointer(rebasing: rest[(comma + 1)...]))
     }
 
+    /// The epoch of `joined,<room>,<members>,<epoch>,<last-id>` (protocol v2).
+    static func epoch(ofJoined rest: UnsafeRawBufferPointer) -> [UInt8]? {
+        let fields = rest.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+        return fields.count == 4 ? Array(fields[2]) : nil
+    }
+
     /// The code of `error,<code>[,<detail>]`.
     static func errorCode(_ rest: UnsafeRawBufferPointer) -> String {
         String(decoding: LineBytes.splitAtComma(rest).head, as: UTF8.self)

@@ -36,6 +36,7 @@ extension SimulatedUser {
             if let count = MessageStamp.decimal(rest), count > confirmed, count <= sent {
                 confirmed = count
                 generator.userConfirmed(self)
+                dropIfLeaving()
             }
         case .ack:
             guard state == .registering else { return }
@@ -54,24 +55,41 @@ extension SimulatedUser {
                 return
             }
             guard let lastID = ServerLine.lastID(ofJoined: rest) else { return generator.unexpectedLine(line) }
-            check.startRoomIDs(after: lastID)
-            if state == .joining { replaying = true }
+            guard state == .joining else { return }
+            if resuming {
+                // The replay continues the ids it saw before the drop.
+                resumeReplaying = true
+            } else {
+                check.startRoomIDs(after: lastID)
+                roomEpoch = ServerLine.epoch(ofJoined: rest)
+                replaying = true
+            }
         case .replayed:
-            guard replaying else { return }
+            guard replaying || resumeReplaying else { return }
             replaying = false
+            resumeReplaying = false
+            resuming = false
             becomeReady()
         case .msg:
             guard let (id, message) = ServerLine.roomMessage(rest, users: generator.configuration.users) else {
                 return generator.unexpectedLine(line)
             }
             guard !replaying, isChecked, check.recordRoomID(id) else { return }
+            if resumeReplaying { check.replayed += 1 }
             guard let (sender, stamp) = message else { return generator.unexpectedLine(line) }
             // Its own message back: it learns the id, and nobody is owed a delivery.
             guard sender != index else { return }
             guard check.record(sender: sender, channel: .room, sequence: stamp.sequence) else { return }
             generator.delivered(from: sender, sentMicros: stamp.sentMicros, now: now)
         case .error:
-            generator.serverError(ServerLine.errorCode(rest))
+            let code = ServerLine.errorCode(rest)
+            // Back after a drop the server has not seen yet: the old connection still holds
+            // the name for a moment.
+            if resuming && state == .registering && code == "name-taken" && nameRetries < 10_000 {
+                nameRetries += 1
+                return sendRegister()
+            }
+            generator.serverError(code)
         case .bye:
             if isQuitting && rest.elementsEqual("quit".utf8) { return }
             generator.serverError("bye," + String(decoding: rest, as: UTF8.self))

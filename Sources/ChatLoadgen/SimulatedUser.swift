@@ -29,6 +29,9 @@ final class SimulatedUser {
     let role: Role
     /// Its target among the generator's endpoints: the node it connects (and reconnects) to.
     let target: Int
+    /// Where its connection goes now: its target, or after a `--reconnect-every` drop the next
+    /// endpoint (another node of the cluster, where there are several), to resume there.
+    private(set) var connectTarget: Int
     /// How many times it has connected: the run's counters count the first time only.
     private(set) var connections = 0
     /// Between `quit` and the server's close, before reconnecting.
@@ -40,6 +43,18 @@ final class SimulatedUser {
     var state = State.idle
     /// Protocol v2: between `joined` and `replayed`, the room's kept messages come: not news.
     var replaying = false
+    /// Protocol v2: its room record's epoch, from its first `joined`, for resuming.
+    var roomEpoch: [UInt8]?
+    /// `--reconnect-every`: asked to drop its connection; it sends nothing more, and drops
+    /// once the server has confirmed all it sent.
+    private(set) var leaving = false
+    /// Connected again after a drop: its join resumes from the last id it saw, and what the
+    /// replay brings is news (each message a delivery).
+    var resuming = false
+    var resumeReplaying = false
+    /// Registrations refused `name-taken` since the drop: the server has not yet seen the old
+    /// connection go (it may be on another loop or node).
+    var nameRetries = 0
     var check: DeliveryCheck
     /// Messages sent, and how many of them the server has confirmed with `pong`.
     private(set) var sent: UInt64 = 0
@@ -70,6 +85,7 @@ final class SimulatedUser {
         self.index = index
         self.role = role
         self.target = target
+        self.connectTarget = target
         self.check = DeliveryCheck(roomStride: roomStride)
         self.room = room
         self.friends = friends
@@ -110,7 +126,7 @@ final class SimulatedUser {
         if let tls = generator.tls {
             // Closes the socket on failure.
             made = tls.makeBufferevent(base: generator.loop.base, socket: socket,
-                                       serverName: generator.endpoints[target].serverName)
+                                       serverName: generator.endpoints[connectTarget].serverName)
         } else {
             made = bufferevent_socket_new(generator.loop.base, socket, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
             if made == nil { Glibc.close(socket) }
@@ -210,7 +226,7 @@ final class SimulatedUser {
         var random = SplitMix64(seed: UInt64.random(in: .min ... .max))
         maskKeys = SplitMix64(seed: random.next())
         webSocketKey = WebSocketUpgrade.makeKey(using: &random)
-        let request = Array(WebSocketUpgrade.request(host: generator.endpoints[target].hostHeader, key: webSocketKey).utf8)
+        let request = Array(WebSocketUpgrade.request(host: generator.endpoints[connectTarget].hostHeader, key: webSocketKey).utf8)
         request.withUnsafeBytes { _ = bufferevent_write(bufferevent, $0.baseAddress, $0.count) }
     }
 
@@ -226,11 +242,39 @@ final class SimulatedUser {
     func sendJoinOrBeReady() {
         guard let room else { return becomeReady() }
         state = .joining
-        var line = LineBuilder(capacity: 32)
+        var line = LineBuilder(capacity: 64)
         line.append("join,r")
         line.append(decimal: Int64(room))
+        if resuming, let roomEpoch, let lastID = check.lastRoomID {
+            line.appendComma()
+            roomEpoch.withUnsafeBytes { line.append($0) }
+            line.appendComma()
+            line.append(decimal: UInt64(lastID))
+        }
         line.appendNewline()
         write(line)
+    }
+
+    /// `--reconnect-every`: stops sending, and drops the connection once nothing it sent is
+    /// unconfirmed (what the server has not read would be lost with it, not missed).
+    func leaveToResume() {
+        guard state == .ready, !leaving else { return }
+        leaving = true
+        requestConfirmation()
+        dropIfLeaving()
+    }
+
+    /// Drops the connection, abruptly, if it is leaving and the server has confirmed all it
+    /// sent; the generator connects it again at once.
+    func dropIfLeaving() {
+        guard leaving, inFlight == 0 else { return }
+        leaving = false
+        resuming = true
+        nameRetries = 0
+        check.resumes += 1
+        connectTarget = (connectTarget + 1) % generator.endpoints.count
+        close()
+        generator.connect(self)
     }
 
     func becomeReady() {

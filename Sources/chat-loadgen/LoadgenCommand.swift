@@ -66,6 +66,11 @@ struct LoadgenCommand: ParsableCommand {
         discussion: "With 2 each user also checks its room's ids: one missing is a gap (reported as gaps, and lost), one seen twice a duplicate."))
     var protocolVersion = 1
 
+    @Option(help: ArgumentHelp(
+        "Seconds around which each user drops its connection and comes back, resuming its room from the last id it saw (needs --protocol 2 and --mode room); 0 never.",
+        discussion: "Each drop waits until the server has confirmed what the user sent; the report counts resumes and the messages they replayed."))
+    var reconnectEvery = 0.0
+
     @Option(help: "Simulated users, one connection each.")
     var users = 1000
 
@@ -135,6 +140,10 @@ struct LoadgenCommand: ParsableCommand {
     func validate() throws {
         guard users >= 1 else { throw ValidationError("--users must be at least 1") }
         guard protocolVersion == 1 || protocolVersion == 2 else { throw ValidationError("--protocol must be 1 or 2, not \(protocolVersion)") }
+        guard reconnectEvery >= 0 else { throw ValidationError("--reconnect-every must be 0 or more seconds") }
+        guard reconnectEvery == 0 || (protocolVersion == 2 && mode == .room) else {
+            throw ValidationError("--reconnect-every needs --protocol 2 and --mode room: a user comes back by resuming its room")
+        }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
         let targets = try self.targets()
         guard users >= targets.count else {
@@ -157,6 +166,7 @@ struct LoadgenCommand: ParsableCommand {
         configuration.targets = try targets()
         configuration.transport = transport
         configuration.protocolVersion = protocolVersion
+        configuration.reconnectEvery = reconnectEvery
         configuration.users = users
         configuration.rampUp = rampUp
         configuration.duration = duration

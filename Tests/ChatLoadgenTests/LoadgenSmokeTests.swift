@@ -49,6 +49,30 @@ import Testing
         try Self.expectEverythingDelivered(run, also: ["connect_failures", "disconnects"])
     }
 
+    /// `--reconnect-every`: users drop their connection and resume their room from the last id
+    /// they saw: nothing lost, nothing twice, no gap in the ids, and the resumes counted.
+    @Test func usersThatDropAndResumeMissNothing() throws {
+        let server = try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0"])
+        defer { server.kill() }
+        let port = try Self.listeningPort(of: server)
+        let run = try Self.runLoadgen(["--port", "\(port)", "--protocol", "2", "--mode", "room", "--rate", "20",
+                                        "--reconnect-every", "0.5", "--users", "50", "--duration", "2", "--rooms", "5"])
+        try Self.expectEverythingDelivered(run, also: ["connect_failures", "disconnects", "gaps"])
+        #expect(try #require(run.report["resumes"] as? Int) > 0, "report: \(run.report)")
+        #expect(run.report["replayed"] as? Int != nil)
+    }
+
+    /// A user comes back by resuming its room: only with protocol 2, in room mode.
+    @Test(arguments: [["--reconnect-every", "1"], ["--reconnect-every", "1", "--protocol", "2", "--mode", "mixed"],
+                      ["--reconnect-every", "-1", "--protocol", "2", "--mode", "room"], ["--protocol", "3"]])
+    func reconnectingNeedsProtocol2AndRoomMode(arguments: [String]) throws {
+        let loadgen = try ChildProcess("chat-loadgen", arguments + ["--progress-interval", "0"])
+        defer { loadgen.kill() }
+        #expect(try loadgen.waitForExit(timeout: 30) == .exit(64))
+        let stderr = try loadgen.stderr.waitForEnd(timeout: 10)
+        #expect(stderr.contains("--reconnect-every") || stderr.contains("--protocol"), "stderr:\n\(stderr)")
+    }
+
     @Test func churnOverWebSocketAnswersTheServersClose() throws {
         let server = try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0"])
         defer { server.kill() }
