@@ -181,6 +181,13 @@ extension ClusterNode: ChatWorld {
         if localRoom == nil, let link = rooms[room.folded] { release(link) }
     }
 
+    /// A node's messages come back from Redis later: what the leaver said in this pass goes
+    /// to Redis now, so the others hear it first, but it is not told its own (its echo comes
+    /// back after the leave).
+    public func deliverPending() {
+        flushPass()
+    }
+
     public func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool, rooms: [Room]) {
         flushPass()
         var command = RedisCommand()

@@ -129,6 +129,11 @@ public final class HubWorld: ChatWorld {
         registry.broadcast(.quit(name: name, text: text, voluntary: voluntary), toMembersOf: rooms, except: nil)
     }
 
+    /// The pass's messages (and what the other loops posted) before a session leaves a room.
+    public func deliverPending() {
+        commit { _ in }
+    }
+
     // MARK: Steps
 
     /// The pass's end: its room and direct messages go to the hub.

@@ -50,6 +50,11 @@ public protocol ChatWorld: AnyObject {
     /// `name` left `room`, and the local room knows; the node's local room is `localRoom`,
     /// nil once it has emptied. `done` runs once the cluster has taken it (or could not).
     func leave(_ name: ChatName, room: ChatName, localRoom: Room?, then done: @escaping () -> Void)
+    /// Hands over what the world holds for this loop's sessions, before the dispatcher takes
+    /// one out of its rooms (a leave, a session's end): a world that batches a loop pass's
+    /// messages numbers them and writes them out, so the leaver still hears them (its own
+    /// message back included). Nothing to do for a world that answers every message at once.
+    func deliverPending()
     /// `name` is gone (quit, closed, shut down): its claim and memberships go, and its rooms'
     /// members hear `quit`. `rooms` are the local rooms it was in, which no longer hold it (an
     /// empty one has gone with it). `notify` false: the process is stopping, and a world whose

@@ -39,6 +39,9 @@ extension Dispatcher {
             // so that what the user does next sees the room without it.
             guard let (room, index) = membership(of: session, in: given), let name = session.name else { return }
             let spelling = room.name
+            // What the world still holds for the room's members (its own message back, others'
+            // messages numbered before the leave) reaches the leaver while it is one.
+            world.deliverPending()
             registry.leave(room, session: session, membershipIndex: index)
             awaitAnswer(session)
             world.leave(name, room: spelling, localRoom: registry.room(named: spelling)) { [self] in
@@ -76,6 +79,7 @@ extension Dispatcher {
     /// Frees the session's name and memberships, locally at once and in the world, which
     /// tells the rooms' members `quit` (unless `notify` is false: the process is stopping).
     func leaveWorld(_ session: Session, name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool = true) {
+        world.deliverPending()
         let rooms = session.rooms
         registry.unregister(session)
         world.gone(name, text: text, voluntary: voluntary, notify: notify, rooms: rooms)
@@ -170,7 +174,8 @@ extension Dispatcher {
         guard available(for: session) else { return }
         awaitAnswer(session)
         let resumeMax = limits.resumeMax
-        world.join(session, as: name, room: roomName, keep: replay.latestNeeded(resumeMax: resumeMax)) { [self] outcome in
+        let keep = replay.latestNeeded(resumeMax: resumeMax, recordLimit: registry.recordLimit)
+        world.join(session, as: name, room: roomName, keep: keep) { [self] outcome in
             answer(session) {
                 switch outcome {
                 case .joined(let spelling, let members, let epoch, let lastID, let history, let recent):
@@ -198,7 +203,7 @@ extension Dispatcher {
         guard available(for: session) else { return }
         awaitAnswer(session)
         let resumeMax = limits.resumeMax
-        world.record(of: roomName, keep: query.latestNeeded(resumeMax: resumeMax)) { [self] outcome in
+        world.record(of: roomName, keep: query.latestNeeded(resumeMax: resumeMax, recordLimit: registry.recordLimit)) { [self] outcome in
             answer(session) {
                 switch outcome {
                 case .record(let room, let epoch, let lastID, let kept):

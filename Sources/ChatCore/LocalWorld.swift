@@ -77,6 +77,9 @@ public final class LocalWorld: ChatWorld {
         done()
     }
 
+    /// Every message was written out as it was said.
+    public func deliverPending() {}
+
     public func gone(_ name: ChatName, text: UnsafeRawBufferPointer?, voluntary: Bool, notify: Bool, rooms: [Room]) {
         guard notify, !rooms.isEmpty else { return }
         registry.broadcast(.quit(name: name, text: text, voluntary: voluntary), toMembersOf: rooms, except: nil)

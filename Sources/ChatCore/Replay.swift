@@ -13,12 +13,14 @@ public enum Replay: Sendable {
     /// `history,<room>,after,<id>,<limit>`: the nearest `limit` above `id`.
     case after(Int64, limit: Int)
 
-    /// How many of a room's latest messages the world must hand over to answer this.
-    public func latestNeeded(resumeMax: Int) -> Int {
+    /// How many of a room's latest messages the world must hand over to answer this: a page
+    /// before or after an id may reach back to the oldest the room keeps (`recordLimit`).
+    public func latestNeeded(resumeMax: Int, recordLimit: Int) -> Int {
         switch self {
         case .latest(let count): count
         case .page(let limit): limit
-        case .resume, .before, .after: resumeMax
+        case .resume: resumeMax
+        case .before, .after: max(resumeMax, recordLimit)
         }
     }
 
@@ -39,9 +41,14 @@ public enum Replay: Sendable {
             // An id this record never gave: nothing after it, and a gap.
             guard after <= lastID else { return ([], false) }
             let missed = lastID - after
-            let wanted = kept.suffix(Int(min(missed, Int64(resumeMax))))
-            // More than --resume-max, or older ones no longer kept.
-            return (wanted, missed <= Int64(resumeMax) && Int64(wanted.count) == missed)
+            // Only what comes after the id: a record with a hole must not send one seen already.
+            let wanted = kept.drop { $0.id <= after }.suffix(Int(min(missed, Int64(resumeMax))))
+            // Whole when every id from after + 1 to the last is there (ids rise, so the count and
+            // both ends say so): not when more than --resume-max were missed, older ones are no
+            // longer kept, or the world's record has a hole.
+            let whole = missed <= Int64(resumeMax) && Int64(wanted.count) == missed
+                && (missed == 0 || (wanted.first?.id == after + 1 && wanted.last?.id == lastID))
+            return (wanted, whole)
         case .before(let id, let limit):
             let below = kept.prefix { $0.id < id }
             return (below.suffix(limit), true)

@@ -56,12 +56,18 @@ extension SimulatedUser {
             }
             guard let lastID = ServerLine.lastID(ofJoined: rest) else { return generator.unexpectedLine(line) }
             guard state == .joining else { return }
+            let epoch = ServerLine.epoch(ofJoined: rest)
             if resuming {
-                // The replay continues the ids it saw before the drop.
+                // The replay continues the ids it saw before the drop, unless the room's record
+                // is another now (it emptied meanwhile): its ids start again.
+                if epoch != roomEpoch {
+                    check.startRoomIDs(after: 0)
+                    roomEpoch = epoch
+                }
                 resumeReplaying = true
             } else {
                 check.startRoomIDs(after: lastID)
-                roomEpoch = ServerLine.epoch(ofJoined: rest)
+                roomEpoch = epoch
                 replaying = true
             }
         case .replayed:

@@ -66,6 +66,8 @@ final class ScriptedCluster: ChatWorld {
         ask { done(Self.reply($0)) }
     }
 
+    func deliverPending() {}
+
     func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void) {
         requests.append("record \(room)")
         ask { _ in done(.unavailable) }

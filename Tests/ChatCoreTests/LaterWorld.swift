@@ -62,6 +62,9 @@ final class LaterWorld: ChatWorld {
         queue.append { [inner] in inner.join(session, as: name, room: room, keep: keep, then: done) }
     }
 
+    func deliverPending() { inner.deliverPending() }
+
+
     func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void) {
         queue.append { [inner] in inner.record(of: room, keep: keep, then: done) }
     }
