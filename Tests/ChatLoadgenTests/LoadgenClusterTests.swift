@@ -8,16 +8,9 @@ extension LoadgenSmokeTests {
     @Test(arguments: ["room", "direct", "mixed"])
     func everyCheckHoldsOverThreeNodesOfOneCluster(mode: String) throws {
         let redis = try RedisProcess()
-        let nodes = try (0..<3).map { _ in
-            try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0", "--redis", redis.url, "--stats-interval", "0"])
-        }
+        let (nodes, hosts) = try Self.startNodes(3, of: redis)
         defer { for node in nodes { node.kill() } }
-        var ports: [Int] = []
-        for node in nodes {
-            ports.append(try Self.listeningPort(of: node))
-            try Self.waitUntilEveryLoopJoined(node)
-        }
-        let run = try Self.runLoadgen(["--host", ports.map { "127.0.0.1:\($0)" }.joined(separator: ","),
+        let run = try Self.runLoadgen(["--host", hosts,
                                        "--mode", mode, "--users", "50", "--duration", "2", "--rooms", "4", "--rate", "20"])
         try Self.expectEverythingDelivered(run, also: ["connect_failures", "disconnects"])
         let listed = try #require(run.report["targets"] as? [[String: Any]], "report: \(run.report)")
@@ -26,20 +19,32 @@ extension LoadgenSmokeTests {
 }
 
 extension LoadgenSmokeTests {
+    /// `count` chat-server nodes of one cluster through `redis`, each joined, and their
+    /// addresses as `--host` takes them.
+    static func startNodes(_ count: Int, of redis: RedisProcess) throws -> (nodes: [ChildProcess], hosts: String) {
+        let nodes = try (0..<count).map { _ in
+            try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0", "--redis", redis.url, "--stats-interval", "0"])
+        }
+        var ports: [Int] = []
+        do {
+            for node in nodes {
+                ports.append(try listeningPort(of: node))
+                try waitUntilEveryLoopJoined(node)
+            }
+        } catch {
+            for node in nodes { node.kill() }
+            throw error
+        }
+        return (nodes, ports.map { "127.0.0.1:\($0)" }.joined(separator: ","))
+    }
+
     /// Users that drop their connection and come back on the other node of a two-node cluster
     /// resume their room there: every message once, in order, with no gap in the ids.
     @Test func usersThatComeBackOnAnotherNodeResumeWithNothingMissed() throws {
         let redis = try RedisProcess()
-        let nodes = try (0..<2).map { _ in
-            try ChildProcess("chat-server", ["--host", "127.0.0.1", "--port", "0", "--redis", redis.url, "--stats-interval", "0"])
-        }
+        let (nodes, hosts) = try Self.startNodes(2, of: redis)
         defer { for node in nodes { node.kill() } }
-        var ports: [Int] = []
-        for node in nodes {
-            ports.append(try Self.listeningPort(of: node))
-            try Self.waitUntilEveryLoopJoined(node)
-        }
-        let run = try Self.runLoadgen(["--host", ports.map { "127.0.0.1:\($0)" }.joined(separator: ","), "--protocol", "2",
+        let run = try Self.runLoadgen(["--host", hosts, "--protocol", "2",
                                        "--mode", "room", "--users", "40", "--duration", "2", "--rooms", "4", "--rate", "20",
                                        "--reconnect-every", "0.5"])
         try Self.expectEverythingDelivered(run, users: 40, also: ["connect_failures", "disconnects", "gaps"])
