@@ -44,6 +44,10 @@ let package = Package(
         // hiredis and its libevent adapter (Debian: libhiredis-dev), for a node of a cluster. No pkg-config:
         // its file adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning, and /usr/include has it.
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        // SQLite's C API (Debian: libsqlite3-dev), for the embedded message store.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The embedded store: rooms' messages in SQLite, written by a thread of its own in group commits.
+        .target(name: "ChatStore", dependencies: ["ChatCore", "CSQLite", "LibeventKit"]),
         // Swift wrappers for libevent's loop, timers, signals and addresses, shared by both executables;
         // nothing of the chat protocol.
         .target(name: "LibeventKit", dependencies: ["CLibevent"]),
@@ -142,6 +146,7 @@ let package = Package(
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
         .testTarget(name: "ChatDialectsTests", dependencies: ["ChatDialects", "ChatCore"]),
         .testTarget(name: "ChatClusterTests", dependencies: ["ChatCluster", "ChatCore"]),
+        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatCore"]),
         .testTarget(name: "ChatCommandLineTests", dependencies: ["ChatCommandLine"]),
         .testTarget(name: "ChatLoadgenTests", dependencies: ["ChatLoadgen", "chat-loadgen", "chat-server", "ChatTestSupport", "WebSocketAccept"]),
         // Black-box tests: they start the chat-server executable and talk to it over TCP.

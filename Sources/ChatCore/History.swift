@@ -40,6 +40,13 @@ public struct History: Sendable {
     /// The latest `wanted` entries (all, where there are fewer), oldest first.
     public func latest(_ wanted: Int) -> [Entry] { (max(0, count - wanted)..<count).map { self[$0] } }
 
+    /// The entries with ids in `ids`, oldest first; nil when the ring does not reach back to
+    /// the first of them (older ones may be kept elsewhere: an archive).
+    public func entries(ids: ClosedRange<Int64>) -> [Entry]? {
+        guard count > 0, self[0].id <= ids.lowerBound || self[0].id == 1 else { return nil }
+        return (0..<count).lazy.map { self[$0] }.filter { ids.contains($0.id) }
+    }
+
     /// Forgets every entry, keeping the slots' storage.
     public mutating func removeAll() {
         slots.removeAll(keepingCapacity: true)

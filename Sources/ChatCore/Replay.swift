@@ -24,6 +24,22 @@ public enum Replay: Sendable {
         }
     }
 
+    /// The ids the answer can hold, of a record whose last id is `lastID`: for a world that
+    /// reads them from its archive rather than handing over its latest `keep`. Nil: none.
+    public func ids(lastID: Int64, keep: Int) -> ClosedRange<Int64>? {
+        let first: Int64, last: Int64
+        switch self {
+        case .latest, .page, .resume:
+            (first, last) = (max(1, lastID - Int64(keep) + 1), lastID)
+        case .before(let id, let limit):
+            (first, last) = (max(1, id - Int64(limit)), min(id - 1, lastID))
+        case .after(let id, let limit):
+            guard id < lastID else { return nil }
+            (first, last) = (max(1, id + 1), min(max(1, id + 1) + Int64(limit) - 1, lastID))
+        }
+        return first <= last ? first...last : nil
+    }
+
     /// The messages to replay, oldest first, and whether that is the whole of what was asked.
     ///
     /// - Parameters:
