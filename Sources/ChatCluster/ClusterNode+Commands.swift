@@ -141,7 +141,7 @@ extension ClusterNode: ChatWorld {
         }
     }
 
-    public func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void) {
+    public func record(of room: ChatName, keep: Int, query: Replay, then done: @escaping (ClusterRecord) -> Void) {
         let sent = run(.record, [room.folded.description, String(max(1, keep))]) { reply in
             guard let values = reply?.array else { return done(.unavailable) }
             guard values.count >= 3, let spelled = values[0].bytes?.withUnsafeBytes({ ChatName($0) }),

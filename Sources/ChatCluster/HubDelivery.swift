@@ -60,4 +60,11 @@ final class RoomSays: Sendable {
             }
         }
     }
+
+    /// The entries as a run for the archive.
+    var run: RoomChunk {
+        var run = RoomChunk(firstID: firstID)
+        forEach { entry, _, text in run.append(millis: entry.millis, from: entry.from, text: text) }
+        return run
+    }
 }

@@ -24,10 +24,18 @@ struct HubState: Sendable {
         /// Members on each loop: who must hear the room's events.
         var membersOnLoop: [Int]
         var history: History
-        /// The record's epoch, new with the room.
-        let epoch = RoomEpoch.random()
+        /// The record's epoch: new with the room, or its archived record's.
+        let epoch: RoomEpoch
         /// The id of the room's last message: the room's sequencer.
-        var lastID: Int64 = 0
+        var lastID: Int64
+
+        init(name: ChatName, loopCount: Int, history: History, epoch: RoomEpoch = .random(), lastID: Int64 = 0) {
+            self.name = name
+            membersOnLoop = Array(repeating: 0, count: loopCount)
+            self.history = history
+            self.epoch = epoch
+            self.lastID = lastID
+        }
 
         /// Numbers a pass's messages and keeps them in the history.
         mutating func record(_ entries: [RoomSays.Entry], text: [UInt8], room: ChatName) -> RoomSays {
@@ -43,6 +51,10 @@ struct HubState: Sendable {
     let loopCount: Int
     let historyLimit: Int
     let maxRooms: Int?
+    /// Where rooms' messages are kept beyond memory (nil: `--store memory`): each pass's
+    /// numbered messages go to it in the step that numbers them, so its runs of a room come
+    /// in id order, and a room created again goes on from its record.
+    let archive: (any RoomArchive)?
     /// The most bytes a loop's inbox holds (roughly): past it, room and direct messages are refused.
     let maxQueuedBytes: Int
     /// By folded name.
@@ -54,10 +66,11 @@ struct HubState: Sendable {
     /// Loops posted to in this step whose inbox was empty before: their doorbells ring after it.
     var toRing: [Int] = []
 
-    init(loopCount: Int, historyLimit: Int, maxRooms: Int?, maxQueuedBytes: Int) {
+    init(loopCount: Int, historyLimit: Int, maxRooms: Int?, maxQueuedBytes: Int, archive: (any RoomArchive)? = nil) {
         self.loopCount = loopCount
         self.historyLimit = historyLimit
         self.maxRooms = maxRooms
+        self.archive = archive
         self.maxQueuedBytes = maxQueuedBytes
         inboxes = Array(repeating: [], count: loopCount)
         queuedBytes = Array(repeating: 0, count: loopCount)
@@ -135,16 +148,33 @@ struct HubState: Sendable {
         /// and last id, and its history.
         case joined(room: ChatName, members: Int, epoch: RoomEpoch, lastID: Int64, history: [History.Entry])
         case roomsFull
+        /// The room is not in memory but its archive kept it: read its latest messages (off
+        /// the hub's lock) and ask again with them.
+        case readArchive
     }
 
     /// Adds `name` (of `loop`) to `room`, creating it within `maxRooms`; the other loops with
-    /// members hear of it.
-    mutating func join(_ name: ChatName, room: ChatName, loop: Int, keep: Int) -> JoinOutcome {
+    /// members hear of it. A room the archive kept is created from its record, with `kept`
+    /// (its latest messages, read since) in its history.
+    mutating func join(_ name: ChatName, room: ChatName, loop: Int, keep: Int,
+                       kept: (ArchivedRoom, [History.Entry])? = nil) -> JoinOutcome {
         let key = room.folded
         if rooms[key] == nil {
             if let maxRooms, rooms.count >= maxRooms { return .roomsFull }
-            rooms[key] = Room(name: room, membersOnLoop: Array(repeating: 0, count: loopCount),
-                              history: History(limit: historyLimit))
+            if let record = archive?.room(key) {
+                guard let (read, entries) = kept else { return .readArchive }
+                var history = History(limit: historyLimit)
+                // What was read stands unless the room was made and spoken in again meanwhile.
+                if read.epoch == record.epoch {
+                    for entry in entries where entry.id <= record.lastID {
+                        entry.text.withUnsafeBytes { history.append(id: entry.id, millis: entry.millis, from: entry.from, text: $0) }
+                    }
+                }
+                rooms[key] = Room(name: record.name, loopCount: loopCount, history: history, epoch: record.epoch,
+                                  lastID: record.lastID)
+            } else {
+                rooms[key] = Room(name: room, loopCount: loopCount, history: History(limit: historyLimit))
+            }
         }
         post(.joined(room: rooms[key]!.name, name: name), toLoopsIn: CollectionOfOne(key), except: loop)
         rooms[key]!.members[name.folded] = name
@@ -179,6 +209,7 @@ struct HubState: Sendable {
         guard let counts = rooms[room]?.membersOnLoop, let says = rooms[room]?.record(entries, text: text, room: room) else {
             return nil
         }
+        if let archive, let kept = rooms[room] { archive.keep(says.run, in: kept.name, epoch: kept.epoch) }
         for other in counts.indices where counts[other] > 0 && other != loop { post(.says(says), to: other) }
         return says
     }
@@ -196,15 +227,16 @@ struct HubState: Sendable {
     var userNames: [ChatName] { users.values.map(\.name) }
     var roomNames: [ChatName] { rooms.values.map(\.name) }
 
-    /// The room's record: its latest `keep` messages; nil when nothing was ever said there.
-    func record(of room: ChatName, keep: Int) -> ClusterRecord {
-        guard let found = rooms[room.folded], found.lastID > 0 else { return .noSuchRoom }
-        return .record(room: found.name, epoch: found.epoch, lastID: found.lastID, entries: found.history.latest(keep))
+    /// The room's record as held in memory (its history a copy-on-write view): nil when it
+    /// is not, and then only an archive may know it.
+    func held(_ room: ChatName) -> KeptRecord.Held? {
+        rooms[room.folded].map { KeptRecord.Held(name: $0.name, epoch: $0.epoch, lastID: $0.lastID, history: $0.history) }
     }
 
-    /// The room as spelled and its members; nil when it does not exist.
+    /// The room as spelled and its members; nil when it does not exist (a room the archive
+    /// kept has none).
     func members(of room: ChatName) -> (room: ChatName, names: [ChatName])? {
-        guard let found = rooms[room.folded] else { return nil }
+        guard let found = rooms[room.folded] else { return archive?.room(room.folded).map { ($0.name, []) } }
         return (found.name, Array(found.members.values))
     }
 }

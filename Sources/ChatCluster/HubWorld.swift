@@ -81,9 +81,18 @@ public final class HubWorld: ChatWorld {
     /// The joiner's history is the room's as the hub holds it at the join, which its later
     /// messages follow: nothing is missed or told twice.
     public func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
-        switch commit({ $0.join(name, room: room, loop: index, keep: keep) }) {
+        var outcome = commit { $0.join(name, room: room, loop: index, keep: keep) }
+        if case .readArchive = outcome {
+            // The archive is read here, not under the hub's lock; the hub's own ring holds as
+            // many as it keeps.
+            let kept = KeptRecord.tail(of: room.folded, keep: max(keep, registry.recordLimit), archive: hub.archive)
+            outcome = commit { $0.join(name, room: room, loop: index, keep: keep, kept: kept) }
+        }
+        switch outcome {
         case .roomsFull:
             done(.roomsFull)
+        case .readArchive:
+            done(.unavailable)
         case .joined(let spelled, let members, let epoch, let lastID, let history):
             if let existing = registry.room(named: room) {
                 registry.broadcast(.memberJoined(room: existing.name, name: name), in: existing, except: nil)
@@ -92,13 +101,15 @@ public final class HubWorld: ChatWorld {
         }
     }
 
-    public func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void) {
-        done(commit { $0.record(of: room, keep: keep) })
+    /// Read off the hub's lock where the archive is read.
+    public func record(of room: ChatName, keep: Int, query: Replay, then done: @escaping (ClusterRecord) -> Void) {
+        let held = commit { $0.held(room) }
+        done(KeptRecord.answer(query, keep: keep, held: held, folded: room.folded, archive: hub.archive))
     }
 
     public func say(in room: Room, from session: Session, as sender: ChatName, millis: Int64,
                     text: UnsafeRawBufferPointer) -> Bool {
-        guard !hub.isBacklogged else { return false }
+        guard !hub.isBacklogged, hub.archive?.isBacklogged != true else { return false }
         let roomKey = ObjectIdentifier(room), senderKey = ObjectIdentifier(session)
         // A sender's direct messages of this pass, and its messages in a batch opened after
         // this room's, go first.

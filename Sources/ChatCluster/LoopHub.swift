@@ -14,6 +14,8 @@ public final class LoopHub: Sendable {
     /// Rung when a loop's inbox stops being empty: the loop wakes once for a batch.
     let doorbells: [Doorbell]
     private let backlogged = Atomic<Bool>(false)
+    /// Where rooms' messages are kept beyond memory; nil with `--store memory`.
+    let archive: (any RoomArchive)?
 
     /// - Parameters:
     ///   - loops: how many loops share it.
@@ -21,8 +23,11 @@ public final class LoopHub: Sendable {
     ///   - maxRooms: `--max-rooms`, over every loop.
     ///   - maxQueuedBytes: how far (roughly, in bytes of what it must hear) a loop may fall
     ///     behind the others before their room and direct messages are refused `unavailable`.
-    public init(loops: Int, historyLimit: Int, maxRooms: Int?, maxQueuedBytes: Int = 32 << 20) {
-        state = Locked(HubState(loopCount: loops, historyLimit: historyLimit, maxRooms: maxRooms, maxQueuedBytes: maxQueuedBytes))
+    ///   - archive: where rooms' messages are kept beyond memory (nil: `--store memory`).
+    public init(loops: Int, historyLimit: Int, maxRooms: Int?, maxQueuedBytes: Int = 32 << 20, archive: (any RoomArchive)? = nil) {
+        self.archive = archive
+        state = Locked(HubState(loopCount: loops, historyLimit: historyLimit, maxRooms: maxRooms, maxQueuedBytes: maxQueuedBytes,
+                                archive: archive))
         doorbells = (0..<loops).map { _ in Doorbell() }
     }
 

@@ -41,8 +41,9 @@ public protocol ChatWorld: AnyObject {
     /// join the node's local room: from then on it receives the room's messages. The answer's
     /// history is the latest `keep` messages the world kept (fewer where it has fewer).
     func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void)
-    /// The room's record: its latest `keep` messages (protocol v2's `history`).
-    func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void)
+    /// The room's record for protocol v2's `history` `query`: its latest `keep` messages, or
+    /// (a world that reads an archive) those of them the query can want.
+    func record(of room: ChatName, keep: Int, query: Replay, then done: @escaping (ClusterRecord) -> Void)
     /// Publishes a room message from `session` (registered as `sender`), a member of the local
     /// `room`; false when it cannot (unavailable, or the node's queue to the cluster is full).
     /// No answer: a node sends its messages in batches.

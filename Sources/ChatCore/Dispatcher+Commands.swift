@@ -179,7 +179,7 @@ extension Dispatcher {
             answer(session) {
                 switch outcome {
                 case .joined(let spelling, let members, let epoch, let lastID, let history, let recent):
-                    let room = registry.join(session, roomNamed: spelling, epoch: epoch)
+                    let room = registry.join(session, roomNamed: spelling, epoch: epoch, lastID: lastID, history: history)
                     reply(.joined(room: room.name, members: members, epoch: epoch, lastID: lastID), to: session)
                     guard registry.speaksVersion2(session) else {
                         // Version 1: the history as `history` lines, what came meanwhile as `say`.
@@ -203,7 +203,8 @@ extension Dispatcher {
         guard available(for: session) else { return }
         awaitAnswer(session)
         let resumeMax = limits.resumeMax
-        world.record(of: roomName, keep: query.latestNeeded(resumeMax: resumeMax, recordLimit: registry.recordLimit)) { [self] outcome in
+        let keep = query.latestNeeded(resumeMax: resumeMax, recordLimit: registry.recordLimit)
+        world.record(of: roomName, keep: keep, query: query) { [self] outcome in
             answer(session) {
                 switch outcome {
                 case .record(let room, let epoch, let lastID, let kept):

@@ -40,11 +40,25 @@ public struct History: Sendable {
     /// The latest `wanted` entries (all, where there are fewer), oldest first.
     public func latest(_ wanted: Int) -> [Entry] { (max(0, count - wanted)..<count).map { self[$0] } }
 
-    /// The entries with ids in `ids`, oldest first; nil when the ring does not reach back to
-    /// the first of them (older ones may be kept elsewhere: an archive).
-    public func entries(ids: ClosedRange<Int64>) -> [Entry]? {
-        guard count > 0, self[0].id <= ids.lowerBound || self[0].id == 1 else { return nil }
-        return (0..<count).lazy.map { self[$0] }.filter { ids.contains($0.id) }
+    /// The ring's answer to `read`; nil when messages older than the ring holds could belong
+    /// in it (an archive may keep them). The ring holds every message from its oldest on, and
+    /// the record holds nothing before id 1.
+    public func entries(_ read: RecordRead) -> [Entry]? {
+        guard count > 0 else { return nil }
+        let whole = self[0].id == 1
+        switch read {
+        case .before(let id, let limit):
+            var position = count
+            while position > 0, self[position - 1].id >= id { position -= 1 }
+            let first = max(0, position - limit)
+            guard position - first == limit || whole else { return nil }
+            return (first..<position).map { self[$0] }
+        case .after(let id, let limit):
+            guard self[0].id <= id + 1 else { return nil }
+            var position = 0
+            while position < count, self[position].id <= id { position += 1 }
+            return (position..<min(count, position + limit)).map { self[$0] }
+        }
     }
 
     /// Forgets every entry, keeping the slots' storage.

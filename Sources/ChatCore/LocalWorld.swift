@@ -7,10 +7,13 @@
 public final class LocalWorld: ChatWorld {
     let registry: Registry
     let limits: ChatLimits
+    /// Where rooms' messages are kept beyond memory; nil with `--store memory`.
+    let archive: (any RoomArchive)?
 
-    public init(registry: Registry, limits: ChatLimits) {
+    public init(registry: Registry, limits: ChatLimits, archive: (any RoomArchive)? = nil) {
         self.registry = registry
         self.limits = limits
+        self.archive = archive
     }
 
     public var isAvailable: Bool { true }
@@ -33,8 +36,11 @@ public final class LocalWorld: ChatWorld {
         done(Array(registry.roomNames))
     }
 
+    /// A kept room with no members has none.
     public func members(of room: ChatName, then done: @escaping (ClusterMembers) -> Void) {
-        guard let room = registry.room(named: room) else { return done(.noSuchRoom) }
+        guard let room = registry.room(named: room) else {
+            return done(archive?.room(room.folded).map { .members(room: $0.name, names: []) } ?? .noSuchRoom)
+        }
         done(.members(room: room.name, names: room.members.compactMap(\.name)))
     }
 
@@ -46,29 +52,41 @@ public final class LocalWorld: ChatWorld {
     }
 
     /// The members there are hear of the joiner before it is added; its answer carries the
-    /// room's history as it stands (nothing can have been said meanwhile). A new room's
-    /// record gets a new epoch, and its ids start at 1.
+    /// room's history as it stands (nothing can have been said meanwhile). A room the archive
+    /// kept goes on with its record; a new room's record gets a new epoch, and its ids start at 1.
     public func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
         guard let existing = registry.room(named: room) else {
             if let limit = limits.maxRooms, registry.roomCount >= limit { return done(.roomsFull) }
+            if let (kept, history) = KeptRecord.tail(of: room.folded, keep: keep, archive: archive) {
+                return done(.joined(room: kept.name, members: 1, epoch: kept.epoch, lastID: kept.lastID, history: history, recent: []))
+            }
             return done(.joined(room: room, members: 1, epoch: .random(), lastID: 0, history: [], recent: []))
         }
         registry.broadcast(.memberJoined(room: existing.name, name: name), in: existing, except: nil)
-        done(.joined(room: existing.name, members: existing.members.count + 1, epoch: existing.epoch,
-                     lastID: existing.lastID, history: existing.history.latest(keep), recent: []))
+        let held = KeptRecord.Held(name: existing.name, epoch: existing.epoch, lastID: existing.lastID, history: existing.history)
+        done(.joined(room: existing.name, members: existing.members.count + 1, epoch: existing.epoch, lastID: existing.lastID,
+                     history: KeptRecord.latest(keep, held: held, folded: existing.name.folded, archive: archive), recent: []))
     }
 
-    public func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void) {
-        guard let found = registry.room(named: room), found.lastID > 0 else { return done(.noSuchRoom) }
-        done(.record(room: found.name, epoch: found.epoch, lastID: found.lastID, entries: found.history.latest(keep)))
+    public func record(of room: ChatName, keep: Int, query: Replay, then done: @escaping (ClusterRecord) -> Void) {
+        let held = registry.room(named: room).map {
+            KeptRecord.Held(name: $0.name, epoch: $0.epoch, lastID: $0.lastID, history: $0.history)
+        }
+        done(KeptRecord.answer(query, keep: keep, held: held, folded: room.folded, archive: archive))
     }
 
-    /// The room's one sequencer: each message gets the next id.
+    /// The room's one sequencer: each message gets the next id (and goes to the archive).
     public func say(in room: Room, from session: Session, as sender: ChatName, millis: Int64,
                     text: UnsafeRawBufferPointer) -> Bool {
+        if let archive, archive.isBacklogged { return false }
         room.lastID += 1
         registry.broadcast(.say(room: room.name, id: room.lastID, millis: millis, from: sender, text: text), in: room, except: session)
         room.history.append(id: room.lastID, millis: millis, from: sender, text: text)
+        if let archive {
+            var run = RoomChunk(firstID: room.lastID)
+            run.append(millis: millis, from: sender, text: text)
+            archive.keep(run, in: room.name, epoch: room.epoch)
+        }
         return true
     }
 

@@ -120,8 +120,10 @@ public final class Registry {
 
     // MARK: Rooms
 
-    /// Adds the session to the room called `name`, creating it (with `epoch`) if needed.
-    func join(_ session: Session, roomNamed name: ChatName, epoch: RoomEpoch) -> Room {
+    /// Adds the session to the room called `name`, creating it if needed with its record's
+    /// `epoch` and `lastID`, and its latest messages (`history`, oldest first) in its ring.
+    func join(_ session: Session, roomNamed name: ChatName, epoch: RoomEpoch, lastID: Int64 = 0,
+              history: [History.Entry] = []) -> Room {
         loopBinding.check()
         let key = name.folded
         let room: Room
@@ -129,6 +131,10 @@ public final class Registry {
             room = existing
         } else {
             room = Room(name: name, historyLimit: recordLimit, epoch: epoch)
+            room.lastID = lastID
+            for entry in history {
+                entry.text.withUnsafeBytes { room.history.append(id: entry.id, millis: entry.millis, from: entry.from, text: $0) }
+            }
             rooms[key] = room
         }
         room.add(session)

@@ -24,20 +24,14 @@ public enum Replay: Sendable {
         }
     }
 
-    /// The ids the answer can hold, of a record whose last id is `lastID`: for a world that
-    /// reads them from its archive rather than handing over its latest `keep`. Nil: none.
-    public func ids(lastID: Int64, keep: Int) -> ClosedRange<Int64>? {
-        let first: Int64, last: Int64
+    /// What a world that reads an archive reads of a record whose last id is `lastID` to
+    /// answer this: its latest `keep` (``latestNeeded(resumeMax:recordLimit:)``), or the page asked.
+    public func read(lastID: Int64, keep: Int) -> RecordRead {
         switch self {
-        case .latest, .page, .resume:
-            (first, last) = (max(1, lastID - Int64(keep) + 1), lastID)
-        case .before(let id, let limit):
-            (first, last) = (max(1, id - Int64(limit)), min(id - 1, lastID))
-        case .after(let id, let limit):
-            guard id < lastID else { return nil }
-            (first, last) = (max(1, id + 1), min(max(1, id + 1) + Int64(limit) - 1, lastID))
+        case .latest, .page, .resume: .before(lastID + 1, limit: keep)
+        case .before(let id, let limit): .before(id, limit: limit)
+        case .after(let id, let limit): .after(id, limit: limit)
         }
-        return first <= last ? first...last : nil
     }
 
     /// The messages to replay, oldest first, and whether that is the whole of what was asked.
@@ -73,4 +67,13 @@ public enum Replay: Sendable {
             return (above.prefix(limit), true)
         }
     }
+}
+
+/// A read of a room's record: the nearest messages to an id, so that holes in the ids (what a
+/// full disk or a crash did not keep) cost nothing and a page is never short before the start.
+public enum RecordRead: Sendable, Equatable {
+    /// The `limit` messages with the highest ids below the id, oldest first.
+    case before(Int64, limit: Int)
+    /// The `limit` messages with the lowest ids above the id, oldest first.
+    case after(Int64, limit: Int)
 }

@@ -30,7 +30,7 @@ public protocol RoomArchive: AnyObject, Sendable {
     /// Keeps a run of `room`'s messages (`room` as spelled; `epoch` the record's). Runs of one
     /// room come in id order. Written to disk later, off the caller's thread.
     func keep(_ run: RoomChunk, in room: ChatName, epoch: RoomEpoch)
-    /// The kept messages of the room (folded) with ids in `ids`, oldest first: those not yet
-    /// written included. May read the disk.
-    func entries(of folded: ChatName, ids: ClosedRange<Int64>) -> [History.Entry]
+    /// The kept messages of the room (folded) that `read` asks for, oldest first: those not
+    /// yet written included. May read the disk.
+    func entries(of folded: ChatName, _ read: RecordRead) -> [History.Entry]
 }

@@ -39,6 +39,23 @@ public struct RoomChunk: Sendable {
         if next.count > 0 { lastMillis = next.lastMillis }
     }
 
+    /// The run starting at `firstID` (as `bytes`) without its first `count` messages: its new
+    /// first id and bytes; nil when the bytes are not a run or hold no more than that.
+    public static func dropping(_ count: Int, firstID: Int64, bytes: UnsafeRawBufferPointer) -> (firstID: Int64, bytes: [UInt8])? {
+        var offset = 0
+        for _ in 0..<count {
+            guard bytes.count - offset >= 9 else { return nil }
+            offset += 8
+            offset += 1 + Int(bytes[offset])
+            guard bytes.count - offset >= 4 else { return nil }
+            var length: UInt32 = 0
+            withUnsafeMutableBytes(of: &length) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 4])) }
+            offset += 4 + Int(UInt32(littleEndian: length))
+        }
+        guard offset < bytes.count else { return nil }
+        return (firstID + Int64(count), Array(bytes[offset...]))
+    }
+
     /// Appends the messages of the run starting at `firstID` (as `bytes`) with ids in `ids`
     /// and said at or after `sinceMillis` to `entries`, in id order; false when the bytes are
     /// not a run (a damaged row), after appending what came before the damage.

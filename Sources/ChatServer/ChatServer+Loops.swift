@@ -1,4 +1,5 @@
 import ChatCluster
+import ChatStore
 import LibeventKit
 import Logging
 #if canImport(Glibc)
@@ -14,17 +15,20 @@ extension ChatServer {
     /// Serves with `configuration.loops` loops until SIGTERM or SIGINT, then drains every
     /// loop and returns once all have stopped.
     public static func serve(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
+        let store = try openStore(configuration: configuration, logger: logger)
+        // Once every loop has stopped: what they kept is written before the process exits.
+        defer { store.map { closeStore($0, logger: logger) } }
         let count = max(1, configuration.loops)
-        guard count > 1 else { return try ChatServer(configuration: configuration, logger: logger).run() }
+        guard count > 1 else { return try ChatServer(configuration: configuration, logger: logger, store: store).run() }
         var tls: TLSContext?
         if configuration.tlsPort != nil, let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
             tls = try TLSContext(certificate: certificate, key: key)
         }
         let hub = configuration.cluster == nil
             ? LoopHub(loops: count, historyLimit: max(configuration.history, configuration.limits.resumeMax),
-                      maxRooms: configuration.limits.maxRooms) : nil
+                      maxRooms: configuration.limits.maxRooms, archive: store) : nil
         let siblings = LoopSiblings(count: count, hub: hub, tls: tls)
-        let first = try ChatServer(configuration: configuration, logger: logger, index: 0, siblings: siblings)
+        let first = try ChatServer(configuration: configuration, logger: logger, index: 0, siblings: siblings, store: store)
         // Port 0 picks a free port once: the other loops bind the one the first loop got.
         var others = configuration
         let ports = first.boundPorts

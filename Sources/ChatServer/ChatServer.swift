@@ -3,6 +3,7 @@ import LibeventKit
 import ChatCluster
 import ChatCore
 import ChatDialects
+import ChatStore
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -70,6 +71,8 @@ public final class ChatServer {
     /// This loop as one of several joined by their hub (`--loops` above 1, no `--redis`): the
     /// dispatcher's world. Both nil with one loop, whose world is a ``LocalWorld``.
     let hub: HubWorld?
+    /// The process's store (`--store sqlite`): its figures for `/metrics` and the log.
+    let store: SQLiteArchive?
 
     /// Which of the process's loops this is (0 owns the signals, the metrics port and the log line).
     let index: Int
@@ -85,8 +88,10 @@ public final class ChatServer {
     var figuresTimer: EventTimer?
 
     /// Binds the listening socket; throws when the address is bad or in use.
-    init(configuration: ServerConfiguration, logger: Logger, index: Int, siblings: LoopSiblings?) throws(ServerError) {
+    init(configuration: ServerConfiguration, logger: Logger, index: Int, siblings: LoopSiblings?,
+         store: SQLiteArchive? = nil) throws(ServerError) {
         self.configuration = configuration
+        self.store = store
         maxPending = configuration.maxPending ?? .max
         self.logger = logger
         self.index = index
@@ -122,6 +127,7 @@ public final class ChatServer {
             hub = world
             cluster = nil
         } else {
+            dispatcher.world = LocalWorld(registry: dispatcher.registry, limits: configuration.limits, archive: store)
             cluster = nil
             hub = nil
         }
@@ -163,8 +169,8 @@ public final class ChatServer {
     }
 
     /// A single server: one loop, the whole chat.
-    public convenience init(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
-        try self.init(configuration: configuration, logger: logger, index: 0, siblings: nil)
+    public convenience init(configuration: ServerConfiguration, logger: Logger, store: SQLiteArchive? = nil) throws(ServerError) {
+        try self.init(configuration: configuration, logger: logger, index: 0, siblings: nil, store: store)
     }
 
     /// The address the server listens on, as `host:port`.

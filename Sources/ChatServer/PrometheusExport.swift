@@ -1,5 +1,6 @@
 import ChatCluster
 import ChatCore
+import ChatStore
 import Prometheus
 
 /// The server's figures in Prometheus text format, by swift-prometheus.
@@ -13,6 +14,8 @@ final class PrometheusExport {
     private let tlsHandshakes, tlsHandshakeFailures: Counter
     private let clusterNodes, redisConnected, redisRoundTrip: Gauge
     private let clusterPublished, clusterReceived, clusterCatchUps, clusterMissed, clusterLost, redisDisconnects: Counter
+    private let storeWritten, storeFailed, storeCommits: Counter
+    private let storeBacklog: Gauge
     private let errors: [ErrorCode: Counter]
     private let refused: [ByeReason: Counter]
 
@@ -52,6 +55,10 @@ final class PrometheusExport {
         clusterMissed = counter("cluster_missed", "total", "Room messages a catch-up found gone from the log.")
         clusterLost = counter("cluster_lost", "total", "Room messages queued for Redis that it did not accept: the connection went first.")
         redisDisconnects = counter("redis_disconnects", "total", "Times this node lost its connection to Redis.")
+        storeWritten = counter("store_written", "total", "Room messages the store wrote to disk (0 without --store sqlite).")
+        storeFailed = counter("store_failed", "total", "Room messages the store could not keep: the disk was full or could not be written.")
+        storeCommits = counter("store_commits", "total", "Transactions the store's writer committed, each a --store-sync window of messages.")
+        storeBacklog = gauge("chat", "store_backlog", "bytes", "Bytes of room messages waiting for the store's writer.")
         var refused: [ByeReason: Counter] = [:]
         for reason in [ByeReason.serverFull, .tooManyConnections] {
             refused[reason] = counter("connections_refused", "total", "Connections closed on accept, by the bye reason they got.",
@@ -94,6 +101,11 @@ final class PrometheusExport {
         Self.set(clusterMissed, cluster.missed)
         Self.set(clusterLost, cluster.lost)
         Self.set(redisDisconnects, cluster.disconnects)
+        let store = stats.store ?? StoreFigures()
+        Self.set(storeWritten, store.written)
+        Self.set(storeFailed, store.failed)
+        Self.set(storeCommits, store.commits)
+        storeBacklog.set(to: Double(store.backlogBytes))
         var text: [UInt8] = []
         registry.emit(into: &text)
         return text

@@ -1,6 +1,7 @@
 import ChatCluster
 import ChatCore
 import ChatDialects
+import ChatStore
 import LibeventKit
 
 /// Everything the server needs to know at start, with protocol v1's defaults.
@@ -57,6 +58,10 @@ public struct ServerConfiguration: Sendable {
     public var loops = 1
     /// The cluster this server is a node of (`--redis`); nil: a single server.
     public var cluster: ClusterConfiguration?
+    /// Where rooms' messages are kept beyond memory (`--store sqlite`, the default, in
+    /// `--data-dir`); nil: in memory only (`--store memory`). With ``cluster``, Redis keeps
+    /// each room's record instead.
+    public var store: StoreSettings?
 
     public init() {}
 }

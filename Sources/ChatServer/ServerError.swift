@@ -1,3 +1,4 @@
+import ChatStore
 import LibeventKit
 
 /// Why the server could not start.
@@ -8,6 +9,8 @@ public enum ServerError: Error, Equatable, CustomStringConvertible {
     case tls(String)
     /// `--dialect-room` breaks the name rules.
     case badDialectRoom(String)
+    /// The store's directory or database cannot be used.
+    case store(StoreError)
 
     public var description: String {
         switch self {
@@ -15,6 +18,7 @@ public enum ServerError: Error, Equatable, CustomStringConvertible {
         case .cannotListen(let address, let reason): "cannot listen on \(address): \(reason)"
         case .tls(let reason): "TLS: \(reason)"
         case .badDialectRoom(let room): "--dialect-room \(room) is not a room name (1 to 32 of A-Z a-z 0-9 _ - .)"
+        case .store(let error): "cannot use the store at \(error.path): \(error.cause)"
         }
     }
 }

@@ -1,5 +1,6 @@
 import ChatCluster
 import ChatCore
+import ChatStore
 
 /// Everything the throughput log and the metrics report, read at one instant.
 struct ServerStats: Sendable {
@@ -18,6 +19,8 @@ struct ServerStats: Sendable {
     var cluster: ClusterFigures?
     /// With `--loops` above 1: each loop's connections and worst lag, by loop.
     var perLoop: [(connections: Int, loopLag: Double)] = []
+    /// The process's store (`--store sqlite`), nil without one.
+    var store: StoreFigures?
 
     var errorCount: UInt64 { errors.values.reduce(0, +) }
 }
@@ -26,11 +29,16 @@ extension ChatServer {
     /// The figures over every loop, with `--loops` above 1: this loop's as they stand now,
     /// the others' as they last published or answered them (``FreshFigures`` asks first).
     func currentStats() -> ServerStats {
-        guard let siblings else { return localStats() }
+        guard let siblings else {
+            var stats = localStats()
+            stats.store = store?.figures
+            return stats
+        }
         var all = siblings.figures
         all[index] = localStats()
         var stats = ServerStats(summing: all)
         if let hub = siblings.hub { stats.rooms = hub.roomCount }
+        stats.store = store?.figures
         return stats
     }
 

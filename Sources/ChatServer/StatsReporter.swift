@@ -1,4 +1,5 @@
 import ChatCluster
+import ChatStore
 import LibeventKit
 import Logging
 
@@ -65,6 +66,13 @@ final class StatsReporter {
             fields["redis_rtt_p99_ms"] = .string(format(cluster.roundTripP99Ms))
             fields["cluster_catch_ups"] = "\(cluster.catchUps &- earlier.catchUps)"
             fields["cluster_lost"] = "\(cluster.lost &- earlier.lost)"
+        }
+        if let store = now.store {
+            let earlier = before.store ?? StoreFigures()
+            fields["store_written_per_s"] = rate(store.written, earlier.written)
+            fields["store_commits_per_s"] = rate(store.commits, earlier.commits)
+            fields["store_failed"] = "\(store.failed &- earlier.failed)"
+            fields["store_backlog_bytes"] = "\(store.backlogBytes)"
         }
         for (code, count) in now.errors where count != before.errors[code] ?? 0 {
             fields["errors_per_s.\(code.rawValue)"] = rate(count, before.errors[code] ?? 0)

@@ -45,6 +45,9 @@ public final class SQLiteArchive: RoomArchive, Sendable {
     private let readers = Locked<[ArchiveReader]>([])
     let log: @Sendable (ArchiveNotice) -> Void
     private let writer = Locked<LoopThread?>(nil)
+    /// The process that used the store last died without closing it: each room's ids skip
+    /// ahead (``ArchiveSchema/idsSkippedAfterDeath``) so that none is given out twice.
+    public let diedBefore: Bool
     /// Start-up's count of what the store holds.
     public let opened: (rooms: Int, messages: Int64, bytes: Int64)
 
@@ -64,6 +67,8 @@ public final class SQLiteArchive: RoomArchive, Sendable {
             throw StoreError(path: settings.databasePath, cause: "made by a newer chat-server (schema \(version))")
         }
         try connection.execute("BEGIN; \(ArchiveSchema.create) PRAGMA user_version = \(ArchiveSchema.version); COMMIT;")
+        let died = try connection.integer(ArchiveSchema.readRunning) == 1
+        try connection.execute("BEGIN; \(died ? ArchiveSchema.skipIDs + ";" : "") \(ArchiveSchema.setRunning); COMMIT;")
         var rooms: [ChatName: ArchivedRoom] = [:]
         let load = try connection.prepare(ArchiveSchema.loadRooms)
         while try load.step() {
@@ -78,6 +83,7 @@ public final class SQLiteArchive: RoomArchive, Sendable {
         let pages = try connection.integer("PRAGMA page_count") ?? 0
         let pageSize = try connection.integer("PRAGMA page_size") ?? 0
         opened = (rooms.count, messages, pages * pageSize)
+        diedBefore = died
         state = ArchiveLock(State(rooms: rooms))
         // The thread holds the archive until close() has it write the rest and return.
         writer.withLock { $0 = LoopThread(name: "chat-store") { writing.run(for: self) } }
@@ -127,44 +133,49 @@ public final class SQLiteArchive: RoomArchive, Sendable {
         if wake { state.signal() }
     }
 
-    public func entries(of folded: ChatName, ids: ClosedRange<Int64>) -> [History.Entry] {
-        guard let (record, unwritten) = state.withLock({ state -> (ArchivedRoom, [RoomChunk])? in
+    public func entries(of folded: ChatName, _ read: RecordRead) -> [History.Entry] {
+        guard let unwritten = state.withLock({ state -> [RoomChunk]? in
             guard let record = state.rooms[folded] else { return nil }
             var runs: [RoomChunk] = []
             for pending in [state.writing[folded], state.pending[folded]] {
                 if let pending, pending.epoch == record.epoch { runs += pending.runs }
             }
-            return (record, runs)
+            return runs
         }) else { return [] }
-        let oldestKept = max(ids.lowerBound, record.lastID - Int64(settings.historyKeep) + 1)
-        guard oldestKept <= ids.upperBound else { return [] }
-        let wanted = oldestKept...ids.upperBound
+        // What --history-days no longer keeps is not read, written or not (the writer drops
+        // it every ten minutes); --history-keep the writer applies at each commit.
+        let kept = Int64(1)...Int64.max
         let since = settings.historyDays > 0 ? UnixClock.nowMillis() - Int64(settings.historyDays) * 86_400_000 : .min
         // Whatever is not written yet is newer than everything written.
-        let firstUnwritten = unwritten.first?.firstID ?? .max
-        var entries: [History.Entry] = []
-        if wanted.lowerBound < firstUnwritten {
-            let written = wanted.lowerBound...min(wanted.upperBound, firstUnwritten - 1)
-            readRuns(of: folded, ids: written, since: since, into: &entries)
-            entries.removeAll { $0.id >= firstUnwritten }
-        }
+        var newer: [History.Entry] = []
         for run in unwritten {
-            run.bytes.withUnsafeBytes {
-                _ = RoomChunk.decode(firstID: run.firstID, bytes: $0, ids: wanted, sinceMillis: since, into: &entries)
-            }
+            run.bytes.withUnsafeBytes { _ = RoomChunk.decode(firstID: run.firstID, bytes: $0, ids: kept, sinceMillis: since, into: &newer) }
         }
-        return entries
+        let firstUnwritten = unwritten.first?.firstID ?? .max
+        switch read {
+        case .before(let id, let limit):
+            let below = newer.prefix { $0.id < id }
+            guard below.count < limit else { return Array(below.suffix(limit)) }
+            let written = readWritten(folded, .before(min(id, firstUnwritten), limit: limit - below.count), kept: kept, since: since)
+            return written + below
+        case .after(let id, let limit):
+            var entries = id + 1 < firstUnwritten ? readWritten(folded, read, kept: kept, since: since) : []
+            entries.removeAll { $0.id >= firstUnwritten }
+            if entries.count < limit { entries += newer.lazy.filter { $0.id > id }.prefix(limit - entries.count) }
+            return entries
+        }
     }
 
-    private func readRuns(of folded: ChatName, ids: ClosedRange<Int64>, since: Int64, into entries: inout [History.Entry]) {
+    private func readWritten(_ folded: ChatName, _ read: RecordRead, kept: ClosedRange<Int64>, since: Int64) -> [History.Entry] {
         let reader = readers.withLock { $0.popLast() } ?? (try? ArchiveReader(path: settings.databasePath))
-        guard let reader else { return }
+        guard let reader else { return [] }
+        defer { readers.withLock { $0.append(reader) } }
         do {
-            try reader.read(folded, ids: ids, since: since, into: &entries)
+            return try reader.read(folded, read, kept: kept, since: since)
         } catch {
             log(.readFailed(error))
+            return []
         }
-        readers.withLock { $0.append(reader) }
     }
 
     // MARK: The writer's side
@@ -204,6 +215,12 @@ public final class SQLiteArchive: RoomArchive, Sendable {
         thread?.join()
     }
 
+    /// What the store did since start, for `/metrics` and the log.
+    public var figures: StoreFigures {
+        StoreFigures(written: UInt64(writtenMessages), failed: UInt64(failedMessages), commits: UInt64(commitCount),
+                     backlogBytes: state.withLock { $0.pendingBytes })
+    }
+
     /// Messages the store could not keep since start (a full disk, a write error).
     public var failedMessages: Int { failed.load(ordering: .relaxed) }
     /// Messages written since start, and the transactions that wrote them.
@@ -216,7 +233,27 @@ public enum ArchiveNotice: Sendable {
     /// A commit failed (the disk is full, or cannot be written): its messages are lost, the
     /// server goes on. Told once until a commit succeeds again.
     case writeFailed(StoreError, messages: Int)
-    /// Commits succeed again after failing.
+    /// Another process holds the database's write lock: the writer waits, messages queue.
+    case waiting(StoreError)
+    /// Commits succeed again after failing or waiting.
     case writing
     case readFailed(StoreError)
+}
+
+/// What the store did since start.
+public struct StoreFigures: Sendable, Equatable {
+    /// Messages written, and the transactions (group commits) that wrote them.
+    public var written: UInt64 = 0
+    /// Messages the store could not keep (`chat_store_failed_total`).
+    public var failed: UInt64 = 0
+    public var commits: UInt64 = 0
+    /// Bytes of messages waiting for the writer.
+    public var backlogBytes = 0
+
+    public init(written: UInt64 = 0, failed: UInt64 = 0, commits: UInt64 = 0, backlogBytes: Int = 0) {
+        self.written = written
+        self.failed = failed
+        self.commits = commits
+        self.backlogBytes = backlogBytes
+    }
 }

@@ -31,17 +31,26 @@ final class SQLiteConnection {
 
     var lastError: String { String(cString: sqlite3_errmsg(handle)) }
 
+    /// The last call's failure, as a ``StoreError``.
+    var failure: StoreError {
+        let code = sqlite3_errcode(handle) & 0xff
+        return StoreError(path: path, cause: lastError, isBusy: code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    }
+
     /// Runs `sql` (one or more statements with no parameters).
     func execute(_ sql: String) throws(StoreError) {
-        guard sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK else { throw StoreError(path: path, cause: lastError) }
+        guard sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK else { throw failure }
     }
 
     func prepare(_ sql: String) throws(StoreError) -> SQLiteStatement {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
-              let statement else { throw StoreError(path: path, cause: lastError) }
+              let statement else { throw failure }
         return SQLiteStatement(statement, connection: self)
     }
+
+    /// Rows the last statement changed.
+    var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// The first column of the first row of `sql`, as an integer (nil: no row).
     func integer(_ sql: String) throws(StoreError) -> Int64? {
@@ -87,7 +96,7 @@ final class SQLiteStatement {
         switch sqlite3_step(statement) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
-        default: throw StoreError(path: connection.path, cause: connection.lastError)
+        default: throw connection.failure
         }
     }
 

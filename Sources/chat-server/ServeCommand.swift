@@ -4,6 +4,7 @@ import ChatCommandLine
 import ChatCore
 import ChatDialects
 import ChatServer
+import ChatStore
 import LibeventKit
 import Logging
 #if canImport(Glibc)
@@ -40,7 +41,8 @@ struct ServeCommand: ParsableCommand {
     )
 
     /// The flags that also come from `CHAT_*` variables.
-    static let environmentFlags = ["--host", "--port", "--max-line", "--history", "--resume-max", "--max-connections", "--idle-timeout",
+    static let environmentFlags = ["--host", "--port", "--max-line", "--history", "--resume-max", "--store", "--data-dir",
+                                   "--history-keep", "--history-days", "--store-sync", "--max-connections", "--idle-timeout",
                                    "--max-pending", "--max-connections-per-address", "--exempt-addresses",
                                    "--registration-timeout", "--rate-limit", "--rate-burst", "--max-rooms-per-user", "--max-rooms",
                                    "--drain-timeout", "--stats-interval", "--metrics-port", "--tls-port", "--tls-cert", "--tls-key", "--tls-handshake-timeout", "--ws-origins",
@@ -63,6 +65,23 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The most messages a protocol v2 resume or history page replays; each room keeps as many in memory (CHAT_RESUME_MAX).",
                                discussion: "A resume that missed more ends replayed,<room>,<n>,gap after the latest this many."))
     var resumeMax = ChatLimits().resumeMax
+
+    @Option(help: ArgumentHelp(
+        "sqlite: rooms' messages are kept in an SQLite database in --data-dir, across restarts and after a room's last member leaves. memory: in memory only, as protocol v1 (CHAT_STORE).",
+        discussion: "With --redis, Redis keeps each room's record and this is not used.", valueName: "sqlite|memory"))
+    var store = StoreKind.sqlite
+
+    @Option(help: "The directory of the store's database (chat.db), made on first start (CHAT_DATA_DIR).")
+    var dataDir = "./chat-data"
+
+    @Option(help: "The most messages the store keeps per room (CHAT_HISTORY_KEEP).")
+    var historyKeep = 10_000
+
+    @Option(help: "Days the store keeps a message; 0 keeps them for ever (CHAT_HISTORY_DAYS).")
+    var historyDays = 30
+
+    @Option(help: "Seconds a message may wait before it is written (the writer commits each such window as one transaction): kill -9 loses at most that much, SIGTERM nothing (CHAT_STORE_SYNC).")
+    var storeSync = 0.05
 
     @Option(help: "Connections served at once; one more gets bye,server-full and is closed. 0: no limit (CHAT_MAX_CONNECTIONS).")
     var maxConnections = ServerConfiguration().maxConnections ?? 0
@@ -161,6 +180,10 @@ struct ServeCommand: ParsableCommand {
         guard maxLine >= 1 else { throw ValidationError("--max-line must be at least 1, not \(maxLine)") }
         guard history >= 0 else { throw ValidationError("--history must be 0 or more, not \(history)") }
         guard (1...100_000).contains(resumeMax) else { throw ValidationError("--resume-max must be 1 to 100000, not \(resumeMax)") }
+        guard historyKeep >= 1 else { throw ValidationError("--history-keep must be at least 1, not \(historyKeep)") }
+        guard historyDays >= 0 else { throw ValidationError("--history-days must be 0 or more, not \(historyDays)") }
+        guard storeSync >= 0.001, storeSync <= 10 else { throw ValidationError("--store-sync must be 0.001 to 10 seconds, not \(storeSync)") }
+        guard !dataDir.isEmpty else { throw ValidationError("--data-dir must name a directory") }
         guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must be 0 or more") }
         for (flag, value) in [("--max-connections", maxConnections), ("--max-pending", maxPending),
                               ("--max-rooms-per-user", maxRoomsPerUser), ("--max-rooms", maxRooms)] where value < 0 {
@@ -253,6 +276,13 @@ struct ServeCommand: ParsableCommand {
         configuration.dialectRoom = dialectRoom
         configuration.quietGap = quietGap
         configuration.loops = loops == 0 ? AvailableCPUs.count() : loops
+        if store == .sqlite {
+            var settings = StoreSettings(directory: dataDir)
+            settings.historyKeep = historyKeep
+            settings.historyDays = historyDays
+            settings.syncMilliseconds = max(1, Int((storeSync * 1000).rounded()))
+            configuration.store = settings
+        }
         if let endpoint = try parsedRedis() {
             // Each room's log in Redis keeps what a resume may replay.
             configuration.cluster = ClusterConfiguration(
@@ -295,4 +325,10 @@ struct ServeCommand: ParsableCommand {
         }
         return result
     }
+}
+
+/// `--store`.
+enum StoreKind: String, ExpressibleByArgument, CaseIterable {
+    case sqlite
+    case memory
 }

@@ -68,7 +68,7 @@ final class ScriptedCluster: ChatWorld {
 
     func deliverPending() {}
 
-    func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void) {
+    func record(of room: ChatName, keep: Int, query: Replay, then done: @escaping (ClusterRecord) -> Void) {
         requests.append("record \(room)")
         ask { _ in done(.unavailable) }
     }

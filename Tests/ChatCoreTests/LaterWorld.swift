@@ -65,8 +65,8 @@ final class LaterWorld: ChatWorld {
     func deliverPending() { inner.deliverPending() }
 
 
-    func record(of room: ChatName, keep: Int, then done: @escaping (ClusterRecord) -> Void) {
-        queue.append { [inner] in inner.record(of: room, keep: keep, then: done) }
+    func record(of room: ChatName, keep: Int, query: Replay, then done: @escaping (ClusterRecord) -> Void) {
+        queue.append { [inner] in inner.record(of: room, keep: keep, query: query, then: done) }
     }
 
     func say(in room: Room, from session: Session, as sender: ChatName, millis: Int64, text: UnsafeRawBufferPointer) -> Bool {

@@ -98,8 +98,9 @@ import Testing
         #expect(replayed.map(\.text) == ["before", "after"])
     }
 
+    /// Without a store (protocol v1's behaviour); with one, see ``StoreTests``.
     @Test func theRoomAndItsHistoryGoWithTheLastMember() throws {
-        let server = try ServerProcess.start()
+        let server = try ServerProcess.start(["--store", "memory"])
         let clients = try server.registered("Jane", "Zak")
         try server.join("Lobby", clients)
         try Self.say(["gone soon"], in: "Lobby", by: clients[0], heardBy: clients[1])
@@ -114,7 +115,7 @@ import Testing
     }
 
     @Test func theRoomGoesWhenItsLastMemberDisconnects() throws {
-        let server = try ServerProcess.start()
+        let server = try ServerProcess.start(["--store", "memory"])
         let clients = try server.registered("Jane", "Zak")
         try server.join("Lobby", [clients[0]])
         try clients[0].send("say,Lobby,old news\nquit\n")

@@ -27,6 +27,8 @@ public final class ChildProcess {
     private let exit = ExitWaiter()
     /// The child's standard input, when it was started with `input: true`.
     private let input: Pipe?
+    /// The store directory this object made for a chat-server, removed when it goes away.
+    private let dataDirectory: String?
 
     /// Launches `executable` (a path, or a name in the build directory) with `arguments`,
     /// and `environment` over the runner's own with every `CHAT_*` variable removed.
@@ -36,7 +38,9 @@ public final class ChildProcess {
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                 launcher: [String] = [], input: Bool = false, defaultLoops: Bool = false) throws {
         let path = executable.contains("/") ? executable : Self.buildDirectory.appendingPathComponent(executable).path
-        let command = launcher + [path] + (defaultLoops ? arguments : Self.withTestLoops(path: path, arguments, environment: environment))
+        let (stored, dataDirectory) = Self.withOwnStore(path: path, arguments, environment: environment)
+        self.dataDirectory = dataDirectory
+        let command = launcher + [path] + (defaultLoops ? stored : Self.withTestLoops(path: path, stored, environment: environment))
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CHAT_") }
         merged.merge(environment) { $1 }
         process.executableURL = URL(fileURLWithPath: command[0])
@@ -54,7 +58,21 @@ public final class ChildProcess {
         stderr.startReading(errPipe.fileHandleForReading)
     }
 
-    deinit { kill() }
+    deinit {
+        kill()
+        if let dataDirectory { try? FileManager.default.removeItem(atPath: dataDirectory) }
+    }
+
+    /// A chat-server keeps rooms' messages in `./chat-data` by default: one that a test starts
+    /// without saying `--store` or `--data-dir` gets a fresh directory of its own instead (a real
+    /// SQLite store, which no other test sees), removed with this object.
+    static func withOwnStore(path: String, _ arguments: [String], environment: [String: String]) -> ([String], String?) {
+        guard URL(fileURLWithPath: path).lastPathComponent == "chat-server", arguments.first != "probe",
+              !arguments.contains("--store"), !arguments.contains("--data-dir"),
+              environment["CHAT_STORE"] == nil, environment["CHAT_DATA_DIR"] == nil else { return (arguments, nil) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chat-test-\(UUID().uuidString)").path
+        return (arguments + ["--data-dir", directory], directory)
+    }
 
     /// The loop count the suite runs chat-server with: `CHAT_TEST_LOOPS` (`CHAT_TEST_LOOPS=4
     /// swift test` runs every test with four loops), 1 when it is unset, whatever the
