@@ -16,6 +16,7 @@ import Testing
     }
 
     static func start(_ directory: String, _ arguments: [String] = [], launcher: [String] = []) throws -> ServerProcess {
+        // The suite's own arguments, not ServerProcess.start's: never a node of a Redis cluster.
         let server = try ServerProcess(arguments: ["--host", "127.0.0.1", "--port", "0", "--data-dir", directory] + arguments,
                                        launcher: launcher)
         try server.waitUntilListening()

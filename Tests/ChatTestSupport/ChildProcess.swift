@@ -95,6 +95,12 @@ public final class ChildProcess {
         try input.fileHandleForWriting.write(contentsOf: Array(text.utf8))
     }
 
+    /// Closes the child's standard input (started with `input: true`): it reads end of file.
+    public func closeInput() throws {
+        guard let input else { throw TestFailure("the child was started without an input pipe") }
+        try input.fileHandleForWriting.close()
+    }
+
     /// Sends a signal, if the process still runs.
     public func signal(_ number: Int32) {
         if process.isRunning { _ = Glibc.kill(process.processIdentifier, number) }
