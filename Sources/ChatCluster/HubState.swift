@@ -202,14 +202,22 @@ struct HubState: Sendable {
 
     // MARK: Messages
 
-    /// Numbers a pass's messages in one room (folded), keeps them in its history and passes
-    /// them to the other loops with members there; nil when the room is gone.
-    mutating func say(in room: ChatName, _ entries: [RoomSays.Entry], text: [UInt8], loop: Int) -> RoomSays? {
+    /// Numbers a pass's messages in one room (folded), keeps them in its history (and `run`,
+    /// the same messages in the archive's bytes, in the archive) and passes them to the other
+    /// loops with members there; nil when the room is gone.
+    mutating func say(in room: ChatName, _ entries: [RoomSays.Entry], text: [UInt8], run: RoomChunk? = nil,
+                      loop: Int) -> RoomSays? {
         // In place: one lookup for the batch, and no copy of the room's history.
         guard let counts = rooms[room]?.membersOnLoop, let says = rooms[room]?.record(entries, text: text, room: room) else {
             return nil
         }
-        if let archive, let kept = rooms[room] { archive.keep(says.run, in: kept.name, epoch: kept.epoch) }
+        // In the step that numbers them: a room's runs reach the archive in id order, and its
+        // record's last id is the hub's before the room can be dropped and made again.
+        if let archive, let kept = rooms[room] {
+            var numbered = run ?? says.run
+            numbered.firstID = says.firstID
+            archive.keep(numbered, in: kept.name, epoch: kept.epoch)
+        }
         for other in counts.indices where counts[other] > 0 && other != loop { post(.says(says), to: other) }
         return says
     }

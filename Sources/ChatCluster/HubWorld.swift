@@ -117,9 +117,11 @@ public final class HubWorld: ChatWorld {
             || saidBytes > Self.maxPassBytes {
             flush()
         }
+        let keeping = hub.archive != nil
         says.append(in: roomKey, from: senderKey, open: { PassSays(room: room) }) { batch in
             batch.text.append(contentsOf: text)
             batch.entries.append(RoomSays.Entry(millis: millis, from: sender, end: batch.text.count))
+            if keeping { batch.run.append(millis: millis, from: sender, text: text) }
             batch.senders.append(session)
         }
         saidBytes += text.count
@@ -174,7 +176,9 @@ public final class HubWorld: ChatWorld {
         chatSenders.removeAll(keepingCapacity: true)
         let index = self.index
         let (earlier, (sequenced, holders, result)) = hub.commit(from: index) { state in
-            let sequenced = batches.map { state.say(in: $0.batch.room.name.folded, $0.batch.entries, text: $0.batch.text, loop: index) }
+            let sequenced = batches.map {
+                state.say(in: $0.batch.room.name.folded, $0.batch.entries, text: $0.batch.text, run: $0.batch.run, loop: index)
+            }
             let holders = passChats.map { state.chat(to: $0.to, from: $0.from, text: $0.text, loop: index) }
             return (sequenced, holders, step(&state))
         }
@@ -199,6 +203,9 @@ struct PassSays {
     var entries: [RoomSays.Entry] = []
     var text: [UInt8] = []
     var senders: [Session] = []
+    /// The messages as the archive keeps them, gathered here rather than under the hub's
+    /// lock; the hub gives them their first id.
+    var run = RoomChunk(firstID: 0)
 
     /// Tells this loop's members of the room; the hub numbered the messages from `firstID`.
     func fanOut(in registry: Registry, firstID: Int64) {

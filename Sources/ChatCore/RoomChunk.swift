@@ -6,8 +6,9 @@
 /// bytes, and its text's length (4 bytes, little-endian) and bytes. Runs concatenate: the
 /// bytes of ids a...b followed by those of b+1...c are the run a...c.
 public struct RoomChunk: Sendable {
-    /// The id of the run's first message.
-    public let firstID: Int64
+    /// The id of the run's first message (a run gathered before its ids are known gets it
+    /// when they are).
+    public var firstID: Int64
     /// How many messages it holds.
     public private(set) var count = 0
     /// When its last message was said (0 while empty).

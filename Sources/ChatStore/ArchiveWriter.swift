@@ -115,7 +115,12 @@ final class ArchiveWriter: @unchecked Sendable {
             try insertRoom.run()
             room = try connection.integer("SELECT last_insert_rowid()") ?? 0
         }
+        // Each window's consecutive runs of a room are one row.
+        var rows: [RoomChunk] = []
         for run in pending.runs {
+            if let last = rows.last, last.lastID + 1 == run.firstID { rows[rows.count - 1].append(run) } else { rows.append(run) }
+        }
+        for run in rows {
             insertRun.bind(1, room); insertRun.bind(2, run.firstID); insertRun.bind(3, run.lastID)
             insertRun.bind(4, run.lastMillis)
             run.bytes.withUnsafeBytes { insertRun.bind(5, blob: $0) }

@@ -115,12 +115,10 @@ public final class SQLiteArchive: RoomArchive, Sendable {
             let name = state.rooms[folded].map { $0.epoch == epoch ? $0.name : room } ?? room
             state.rooms[folded] = ArchivedRoom(name: name, epoch: epoch, lastID: run.lastID)
             let wake = state.pending.isEmpty
+            // Held as given, bytes not copied (the caller may hold its own lock): the writer
+            // joins a room's runs into one row.
             if var pending = state.pending.removeValue(forKey: folded), pending.epoch == epoch {
-                if let last = pending.runs.last, last.lastID + 1 == run.firstID {
-                    pending.runs[pending.runs.count - 1].append(run)
-                } else {
-                    pending.runs.append(run)
-                }
+                pending.runs.append(run)
                 state.pending[folded] = pending
             } else {
                 // A new record (another epoch) replaces what was pending for the old one.

@@ -24,7 +24,13 @@ struct ServeCommand: ParsableCommand {
             certificate and key again for new connections (a bad file is logged and the old pair kept).
 
             SIGTERM or SIGINT stops accepting, sends bye,shutdown to every client, waits for their \
-            output to drain (at most --drain-timeout seconds) and exits 0. A second signal exits at once.
+            output to drain (at most --drain-timeout seconds), writes what the store has yet to write \
+            and exits 0. A second signal exits at once.
+
+            Rooms' messages are kept in an SQLite database in --data-dir (./chat-data/chat.db), made on \
+            first start: a room's history and message ids outlive its members and restarts. A directory \
+            that cannot be written or a damaged database stops the start with one line naming it. \
+            --store memory keeps them in memory only. See docs/protocol.md, "Durable history".
 
             Try it: chat-server --port 7420, then in two terminals: nc localhost 7420, and type \
             register,<name> in each.

@@ -4,7 +4,9 @@
 Two browsers (Alice, Bob) and one plain TCP client (Tcpuser) chat in room "lobby",
 on a page whose stylesheet and script are files of their own under a Content-Security-Policy
 without 'unsafe-inline': say fan-out in both directions, a direct message, member lists, nick and quit notices,
-hostile text shown as text (no markup runs), and the live /stats chart.
+hostile text shown as text (no markup runs), the live /stats chart, and protocol v2: a
+dropped connection that resumes its rooms with nothing missed or shown twice, and scrolling
+up that pages back through a room's history.
 
 Usage:
   python3 browser_test.py --http-url http://127.0.0.1:PORT/ --tcp-port PORT --screenshot OUT.png
@@ -326,7 +328,7 @@ def main():
     # b. Conversation across the two transports.
     def alice_says():
         alice.say("hello from alice")
-        alice.wait_message("lobby", "Alice", "hello from alice")  # her own, shown locally
+        alice.wait_message("lobby", "Alice", "hello from alice")  # her own, echoed with its id (protocol v2)
         bob.wait_message("lobby", "Alice", "hello from alice")
         tcp.expect("say,lobby,Alice,hello from alice")
 
@@ -426,6 +428,7 @@ def main():
 
     step("nick and quit update the member lists", nick_and_quit)
 
+
     # e. A screenshot of a lively page.
     def screenshot():
         alice.say("bye for now, see you all")
@@ -436,6 +439,68 @@ def main():
             raise StepFailed(f"could not write {args.screenshot}")
 
     step("e. screenshot of Alice's browser", screenshot)
+
+    def all_messages(browser, room):
+        return [tuple(pair) for pair in browser.js(
+            "const r = document.querySelector(arguments[0]);"
+            "if (!r) return [];"
+            "return [...r.querySelectorAll('.messages .message')].map(m => ["
+            "  (m.querySelector('.from') || {}).textContent, (m.querySelector('.text') || {}).textContent]);",
+            browser.room_css(room))]
+
+    def open_tcp2():
+        tcp2 = state["tcp"] = TcpClient(tcp_host, args.tcp_port, args.timeout)
+        tcp2.send("register,Tcptwo")
+        tcp2.expect("ack,Tcptwo")
+        tcp2.send("join,lobby")
+        tcp2.expect(lambda line: line.startswith("joined,lobby,"), "joined,lobby,<members>")
+
+    # f. Protocol v2: a dropped connection resumes each room with nothing missed or twice.
+    def resume():
+        tcp2 = state["tcp"]
+        tcp2.send("ping,before-drop")
+        tcp2.expect(lambda line: line == "pong,before-drop", "pong,before-drop")
+        before = all_messages(alice, "lobby")
+        alice.js("window.chatClient.drop();")
+        for n in range(1, 6):
+            tcp2.send(f"say,lobby,while away {n}")
+        for n in range(1, 6):
+            alice.wait_message("lobby", "Tcptwo", f"while away {n}")
+        alice.wait(lambda: any("Rejoined lobby" in t for t in alice.text_of(alice.room_css("lobby") + " .event")),
+                   "the room was never rejoined")
+        shown = all_messages(alice, "lobby")
+        twice = sorted({m for m in shown if shown.count(m) > 1})
+        if twice:
+            raise StepFailed(f"after the resume these show twice: {twice}")
+        if shown[:len(before)] != before or shown[len(before):] != [("Tcptwo", f"while away {n}") for n in range(1, 6)]:
+            raise StepFailed(f"after the resume the room shows {shown[-8:]!r}, not what it showed then the 5 missed")
+
+    # g. Scrolling up pages back through a room's history, oldest first, each message once.
+    def paging():
+        tcp2 = state["tcp"]
+        tcp2.send("join,archive")
+        tcp2.expect(lambda line: line.startswith("joined,archive,"), "joined,archive,<members>")
+        for n in range(1, 121):
+            tcp2.send(f"say,archive,old {n}")
+        tcp2.send("ping,said")
+        tcp2.expect(lambda line: line == "pong,said", "pong,said")
+        alice.join("archive")
+        alice.wait(lambda: len(all_messages(alice, "archive")) == 10, "joining archive did not show its last 10 messages")
+        alice.wait(lambda: (alice.js(
+            "const m = document.querySelector(arguments[0] + ' .messages'); m.scrollTop = 0;"
+            "m.dispatchEvent(new Event('scroll')); return true;", alice.room_css("archive"))
+            and len(all_messages(alice, "archive")) == 120
+            and any("Start of the history" in t for t in alice.text_of(alice.room_css("archive") + " .event"))),
+            f"scrolling up never showed all 120 messages of archive and its start; it shows {len(all_messages(alice, 'archive'))}")
+        shown = [text for _, text in all_messages(alice, "archive")]
+        if shown != [f"old {n}" for n in range(1, 121)]:
+            raise StepFailed(f"archive's messages are not old 1 to old 120 in order, each once: {shown[:5]}...{shown[-5:]}")
+        tcp2.send("quit")
+        tcp2.expect("bye,quit")
+
+    step("f. Tcptwo registers over TCP and joins lobby", open_tcp2)
+    step("f. a dropped connection resumes lobby: the 5 missed messages, nothing twice", resume)
+    step("g. scrolling up pages back through 120 messages of archive, in order, each once", paging)
 
     # A deliberate quit: bye,quit, no reconnecting, "connect again" offered.
     def quit_button():

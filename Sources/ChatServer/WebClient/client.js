@@ -1,4 +1,6 @@
-// The web client: protocol v1 over a WebSocket on /chat, the server's figures from /stats.
+// The web client: protocol v2 over a WebSocket on /chat (room messages with ids; after a lost
+// connection each room resumes from the last id shown, and scrolling up pages back through
+// the room's history), the server's figures from /stats.
 // Served as /client.js, a module script; the page's Content-Security-Policy lets nothing inline run,
 // so every handler is attached here with addEventListener.
 window.chatStats = { samples: 0, last: null };
@@ -31,7 +33,11 @@ const fmtTime = (ms) => {
   return d.toDateString() === now.toDateString() ? clock(d) : d.toLocaleDateString() + ' ' + clock(d);
 };
 
-const S = { ws: null, name: '', wanted: '', registered: false, quitting: false, backoff: 1, timer: null, rooms: new Map() };
+const S = { ws: null, name: '', wanted: '', registered: false, quitting: false, backoff: 1, timer: null, rooms: new Map(), v2: false };
+// How many earlier messages one scroll to the top asks for, and the most a room's view holds.
+const PAGE = 50, MAX_SHOWN = 2000;
+// For tests and the browser's console: drop the connection as a network would (it comes back).
+window.chatClient = { drop: () => { if (S.ws) S.ws.close(); } };
 
 // Error codes of docs/protocol.md as sentences; % is the detail.
 const ERRORS = {
@@ -109,6 +115,8 @@ function connect() {
   ws.onopen = () => {
     if (S.ws !== ws) return;
     setState('connected', 'connected');
+    S.v2 = false;
+    ws.send('hello,2');
     if (S.wanted) ws.send('register,' + S.wanted);
   };
   ws.onmessage = (ev) => {
@@ -169,7 +177,10 @@ function disconnected() {
 const room = (name) => S.rooms.get(key(name || ''));
 
 function makeRoom(name) {
-  const r = { name, members: new Map(), seen: null };
+  // ids: the message ids shown (protocol v2), each once; newest and oldest of them; replays:
+  // what each `replayed` line to come ends ('join', 'resume' or 'page'), in command order.
+  const r = { name, members: new Map(), seen: null, epoch: '', ids: new Set(), newest: 0, oldest: Infinity,
+    replays: [], loading: false, atStart: false };
   r.el = el('section', 'room');
   r.el.dataset.room = name;
   const head = el('div', 'room-head');
@@ -177,10 +188,13 @@ function makeRoom(name) {
   r.count = el('span', 'count', '');
   head.append(r.title, r.count, btn('Leave', 'danger leave', () => send('leave,' + r.name)));
   r.msgs = el('ul', 'messages');
+  r.msgs.addEventListener('scroll', () => { if (r.msgs.scrollTop < 40) loadOlder(r); });
+  r.older = btn('Earlier messages', 'older', () => loadOlder(r));
+  r.older.hidden = true;
   const box = el('div', 'members-box');
   r.membersEl = el('ul', 'members');
   box.append(el('h4', '', 'Members'), r.membersEl);
-  r.el.append(head, r.msgs, box);
+  r.el.append(head, r.older, r.msgs, box);
   $('rooms').append(r.el);
   r.tab = btn(name, '', () => select(r));
   $('room-tabs').append(r.tab);
@@ -227,11 +241,22 @@ function renderMembers(r) {
   r.count.textContent = S.registered || names.length ? names.length + (names.length === 1 ? ' member' : ' members') : 'offline';
 }
 
-function push(list, li) {
+function push(list, li, r) {
   const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 40;
   list.append(li);
-  while (list.children.length > 500) list.firstChild.remove();
+  while (list.children.length > (r ? MAX_SHOWN : 500)) forget(r, list.firstChild);
   if (stick) list.scrollTop = list.scrollHeight;
+}
+
+// Takes the oldest line off a room's view; its earlier messages can be paged in again.
+function forget(r, li) {
+  li.remove();
+  if (!r || !li.dataset.id) return;
+  r.ids.delete(Number(li.dataset.id));
+  const first = r.msgs.querySelector('.message[data-id]');
+  r.oldest = first ? Number(first.dataset.id) : Infinity;
+  r.atStart = false;
+  r.older.hidden = false;
 }
 
 function messageItem(from, text, ms, cls) {
@@ -247,7 +272,7 @@ function messageItem(from, text, ms, cls) {
 }
 
 function addMessage(r, from, text, cls) {
-  push(r.msgs, messageItem(from, text, Date.now(), cls));
+  push(r.msgs, messageItem(from, text, Date.now(), cls), r);
 }
 
 function addHistory(r, ms, from, text) {
@@ -259,18 +284,80 @@ function addHistory(r, ms, from, text) {
       return;
     }
   }
-  push(r.msgs, messageItem(from, text, ms, 'history'));
+  push(r.msgs, messageItem(from, text, ms, 'history'), r);
 }
 
 function addEvent(r, text) {
   const li = el('li', 'event');
   li.append(el('span', 'time', clock(new Date())), document.createTextNode(text));
-  push(r.msgs, li);
+  push(r.msgs, li, r);
 }
 
-function onJoined(name) {
+// A protocol v2 message: shown once, in id order. A newer one than any shown goes at the
+// end; an older one (a page of history) goes before the messages shown.
+function addKept(r, id, ms, from, text) {
+  if (!(id > 0) || r.ids.has(id)) return;
+  // Said before this user joined: a join's replay, or a page older than what is shown.
+  const before = r.replays[0] === 'join' || (r.newest > 0 && id < r.oldest);
+  const li = messageItem(from, text, ms, before ? 'history' : key(from) === key(S.name) ? 'own' : '');
+  li.dataset.id = String(id);
+  r.ids.add(id);
+  if (id > r.newest) {
+    r.newest = id;
+    if (r.oldest === Infinity) r.oldest = id;
+    push(r.msgs, li, r);
+    return;
+  }
+  let next = null;
+  for (const m of r.msgs.querySelectorAll('.message[data-id]')) {
+    if (Number(m.dataset.id) > id) { next = m; break; }
+  }
+  r.msgs.insertBefore(li, next);
+  r.oldest = Math.min(r.oldest, id);
+}
+
+// Scrolled to the top: the page of messages before the oldest shown.
+function loadOlder(r) {
+  if (!S.v2 || !S.registered || r.loading || r.atStart || !(r.oldest < Infinity) || r.oldest <= 1) return;
+  r.loading = true;
+  r.replays.push('page');
+  r.scrollFrom = r.msgs.scrollHeight - r.msgs.scrollTop;
+  send('history,' + r.name + ',before,' + r.oldest + ',' + PAGE);
+}
+
+function onReplayed(r, count, outcome) {
+  const kind = r.replays.shift() || 'join';
+  if (kind === 'page') {
+    r.loading = false;
+    if (count < PAGE) {
+      r.atStart = true;
+      const li = el('li', 'event start', 'Start of the history of ' + r.name);
+      r.msgs.insertBefore(li, r.msgs.firstChild);
+    }
+    r.msgs.scrollTop = r.msgs.scrollHeight - r.scrollFrom;
+  } else if (kind === 'resume') {
+    if (outcome === 'gap') addEvent(r, 'Some messages of ' + r.name + ' from while you were away are no longer kept.');
+    else if (count > 0) addEvent(r, count === 1 ? '1 message from while you were away.' : count + ' messages from while you were away.');
+  } else if (count === 0 || r.oldest <= 1) {
+    r.atStart = true;
+  }
+  r.older.hidden = r.atStart;
+}
+
+function onJoined(name, epoch) {
   let r = room(name);
-  if (r) {
+  if (r && S.v2) {
+    renameRoom(r, name);
+    if (r.epoch && epoch !== r.epoch) {
+      // The server lost the room's record: its ids mean something else now.
+      addEvent(r, 'The history of ' + name + ' was started again.');
+      r.ids = new Set();
+      r.newest = 0;
+      r.oldest = Infinity;
+    }
+    r.epoch = epoch;
+    addEvent(r, 'Rejoined ' + name);
+  } else if (r) {
     renameRoom(r, name);
     // A rejoin after reconnecting: skip history lines this view already shows.
     r.seen = new Map();
@@ -280,6 +367,8 @@ function onJoined(name) {
     addEvent(r, 'Rejoined ' + name);
   } else {
     r = makeRoom(name);
+    r.epoch = epoch || '';
+    if (S.v2) r.replays.push('join');
     select(r);
     addEvent(r, 'You joined ' + name);
   }
@@ -293,7 +382,16 @@ function onRegistered(name) {
   S.backoff = 1;
   updateMe();
   note('Registered as ' + name + '.', true);
-  for (const r of S.rooms.values()) send('join,' + r.name);
+  // Back after a lost connection: each room resumes from the last message shown.
+  for (const r of S.rooms.values()) {
+    if (S.v2 && r.epoch && r.newest > 0) {
+      r.replays.push('resume');
+      send('join,' + r.name + ',' + r.epoch + ',' + r.newest);
+    } else {
+      if (S.v2) r.replays.push('join');
+      send('join,' + r.name);
+    }
+  }
 }
 
 function rename(old, neu, self) {
@@ -332,7 +430,24 @@ function handle(line) {
       if (!S.registered && (code === 'name-taken' || code === 'bad-name')) S.wanted = '';
       break;
     }
-    case 'joined': onJoined(fields(line, 3)[1] || ''); break;
+    case 'hello': S.v2 = (fields(line, 2)[1] || '') === '2'; break;
+    case 'joined': {
+      const f = fields(line, 5);
+      onJoined(f[1] || '', f[3] || '');
+      break;
+    }
+    case 'msg': {
+      const f = fields(line, 6);
+      const r = room(f[1]);
+      if (r && f.length === 6) addKept(r, Number(f[2]), Number(f[3]), f[4], f[5]);
+      break;
+    }
+    case 'replayed': {
+      const f = fields(line, 4);
+      const r = room(f[1]);
+      if (r) onReplayed(r, Number(f[2]) || 0, f[3] || '');
+      break;
+    }
     case 'history': {
       const f = fields(line, 5);
       const r = room(f[1]);
@@ -455,7 +570,8 @@ onSubmit('say-form', () => {
   if (!text) return;
   if (!r) { showError('Join a room first.'); return; }
   if (send('say,' + r.name + ',' + text)) {
-    addMessage(r, S.name, text, 'own');
+    // Version 2 echoes it with its id; version 1 does not.
+    if (!S.v2) addMessage(r, S.name, text, 'own');
     $('say-text').value = '';
   }
 });
