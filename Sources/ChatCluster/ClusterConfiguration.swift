@@ -20,6 +20,15 @@ public struct ClusterConfiguration: Sendable {
     public var catchUpWindow: Int
     /// The most bytes of room messages a node queues for Redis before it answers `unavailable`.
     public var maxQueuedBytes: Int
+    /// Whether a room's record (its log, last id and epoch) outlives its last member
+    /// (`--store sqlite`, the default: Redis is the cluster's store); false: it goes with
+    /// it, as in protocol v1 (`--store memory`).
+    public var keepsRecords = false
+    /// How many messages a kept room's log holds (`--history-keep`), when ``keepsRecords``.
+    public var historyKeep = 10_000
+
+    /// How many of its latest messages a room's log holds.
+    var logLimit: Int { keepsRecords ? max(catchUpWindow, historyKeep) : catchUpWindow }
 
     public init(redis: RedisEndpoint, name: String = "chat", nodeTimeout: Double = 10, redisTimeout: Double = 3,
                 historyLimit: Int = 50, maxRooms: Int? = nil, catchUpWindow: Int = 1000, maxQueuedBytes: Int = 32 << 20) {

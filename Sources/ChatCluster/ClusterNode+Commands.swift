@@ -141,16 +141,24 @@ extension ClusterNode: ChatWorld {
         }
     }
 
+    /// Redis reads exactly the page asked for from the room's log, whose ids are consecutive.
     public func record(of room: ChatName, keep: Int, query: Replay, then done: @escaping (ClusterRecord) -> Void) {
-        let sent = run(.record, [room.folded.description, String(max(1, keep))]) { reply in
+        let read: (kind: String, id: Int64, count: Int)
+        switch query {
+        case .before(let id, let limit): read = ("b", id, limit)
+        case .after(let id, let limit): read = ("a", id, limit)
+        case .latest, .page, .resume: read = ("l", 0, keep)
+        }
+        let arguments = [room.folded.description, String(max(1, read.count)), read.kind, String(read.id)]
+        let sent = run(.record, arguments) { reply in
             guard let values = reply?.array else { return done(.unavailable) }
-            guard values.count >= 3, let spelled = values[0].bytes?.withUnsafeBytes({ ChatName($0) }),
-                  let seq = values[1].integer, let epoch = values[2].bytes?.withUnsafeBytes({ RoomEpoch(token: $0) }) else {
+            guard values.count >= 4, let spelled = values[0].bytes?.withUnsafeBytes({ ChatName($0) }),
+                  let seq = values[1].integer, let epoch = values[2].bytes?.withUnsafeBytes({ RoomEpoch(token: $0) }),
+                  let firstID = values[3].integer else {
                 return done(.noSuchRoom)
             }
-            let logged = values.dropFirst(3)
-            let entries = logged.enumerated().compactMap { offset, value in
-                value.bytes.flatMap { ClusterWire.historyEntry($0, id: seq - Int64(logged.count) + 1 + Int64(offset)) }
+            let entries = values.dropFirst(4).enumerated().compactMap { offset, value in
+                value.bytes.flatMap { ClusterWire.historyEntry($0, id: firstID + Int64(offset)) }
             }
             done(.record(room: spelled, epoch: epoch, lastID: seq, entries: entries))
         }
@@ -213,7 +221,7 @@ extension ClusterNode: ChatWorld {
         for (folded, batch) in batches {
             var command = RedisCommand()
             command.add(folded)
-            command.add(configuration.catchUpWindow)
+            command.add(configuration.logLimit)
             command.add(batch.body)
             let sent = run(.say, command) { [unowned self] reply in
                 if let seq = reply?.integer, seq >= 0 {

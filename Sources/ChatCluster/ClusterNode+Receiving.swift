@@ -120,7 +120,7 @@ extension ClusterNode {
         guard !link.catchingUp else { return }
         link.catchingUp = true
         figures.catchUps &+= 1
-        let sent = run(.tail, [link.folded.description]) { [unowned self] reply in
+        let sent = run(.tail, [link.folded.description, String(configuration.catchUpWindow)]) { [unowned self] reply in
             link.catchingUp = false
             guard let values = reply?.array, let last = values.first?.integer else { return }
             let entries = values.dropFirst()

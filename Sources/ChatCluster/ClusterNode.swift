@@ -128,7 +128,7 @@ public final class ClusterNode {
         }
         var digests: [[UInt8]] = []
         for script in ClusterScripts.Script.allCases {
-            commands.send(RedisCommand("SCRIPT", "LOAD", ClusterScripts.source(script))) { [unowned self] reply in
+            commands.send(RedisCommand("SCRIPT", "LOAD", ClusterScripts.source(script, keepsRecords: configuration.keepsRecords))) { [unowned self] reply in
                 guard let digest = reply?.bytes else {
                     if case .error(let message) = reply { self.refused("SCRIPT LOAD \(script): \(message)") }
                     return

@@ -13,6 +13,9 @@
 /// - `P room:<folded>:seq`: the number of messages ever said in the room (its last sequence
 ///   number: the id of its last message)
 /// - `P room:<folded>:epoch`: the room record's epoch, set by the join that finds none
+/// - `P room:<folded>:name`: a kept room's name as its creator spelled it, once its last
+///   member left (with `--store sqlite`: its log, last id and epoch stay, and a later join
+///   goes on from them)
 /// - `P nodes`: sorted set, node id -> its last heartbeat (Redis's clock, milliseconds)
 /// Channels: `P room:<folded>` (says, joins, leaves), `P node:<id>` (direct chats), `P notices`
 /// (nick and quit, which name several rooms).
@@ -21,13 +24,25 @@ enum ClusterScripts {
     private static let prelude = #"""
     local P = ARGV[1]
     local function owner_node(held) return string.match(held, '^(%S+)') end
-    -- Takes uf out of room rf; the room and its history go when it empties (true).
+    -- A room's name as spelled: of a room with members, or of a kept room without.
+    local function room_name(rf)
+      return redis.call('HGET', P .. 'rooms', rf) or redis.call('GET', P .. 'room:' .. rf .. ':name')
+    end
+    -- Takes uf out of room rf; when it empties (true) the room goes, and its record with it
+    -- unless KEEP holds and something was said there.
     local function drop_room_member(rf, uf)
       local members = P .. 'room:' .. rf .. ':members'
       redis.call('HDEL', members, uf)
       if redis.call('HLEN', members) == 0 then
-        redis.call('DEL', members, P .. 'room:' .. rf .. ':log', P .. 'room:' .. rf .. ':seq', P .. 'room:' .. rf .. ':epoch')
+        local spelled = redis.call('HGET', P .. 'rooms', rf)
+        redis.call('DEL', members)
         redis.call('HDEL', P .. 'rooms', rf)
+        if KEEP and spelled and tonumber(redis.call('GET', P .. 'room:' .. rf .. ':seq') or '0') > 0 then
+          redis.call('SET', P .. 'room:' .. rf .. ':name', spelled)
+        else
+          redis.call('DEL', P .. 'room:' .. rf .. ':log', P .. 'room:' .. rf .. ':seq', P .. 'room:' .. rf .. ':epoch',
+                     P .. 'room:' .. rf .. ':name')
+        end
         return true
       end
       return false
@@ -63,9 +78,9 @@ enum ClusterScripts {
         case register, unregister, rename, chat, join, say, leave, who, tail, record, heartbeat, leaveCluster, repair
     }
 
-    /// The script's full text.
-    static func source(_ script: Script) -> String {
-        prelude + body(script)
+    /// The script's full text; `keepsRecords`: rooms' records outlive their last member.
+    static func source(_ script: Script, keepsRecords: Bool) -> String {
+        "local KEEP = \(keepsRecords)\n" + prelude + body(script)
     }
 
     private static func body(_ script: Script) -> String {
@@ -139,7 +154,7 @@ enum ClusterScripts {
             if not spelled then
               local max = tonumber(ARGV[7])
               if max > 0 and redis.call('HLEN', P .. 'rooms') >= max then return {0} end
-              spelled = ARGV[4]
+              spelled = redis.call('GET', P .. 'room:' .. rf .. ':name') or ARGV[4]
               redis.call('HSET', P .. 'rooms', rf, spelled)
             end
             redis.call('HSET', P .. 'room:' .. rf .. ':members', uf, ARGV[6])
@@ -190,8 +205,9 @@ enum ClusterScripts {
             return 1
             """#
         // ARGV: P, node, room folded -> {} no such room, or {room as spelled, members...}
+        // (a kept room has none)
         case .who: #"""
-            local spelled = redis.call('HGET', P .. 'rooms', ARGV[3])
+            local spelled = room_name(ARGV[3])
             if not spelled then return {} end
             local reply = {spelled}
             for _, name in ipairs(redis.call('HVALS', P .. 'room:' .. ARGV[3] .. ':members')) do
@@ -199,24 +215,40 @@ enum ClusterScripts {
             end
             return reply
             """#
-        // ARGV: P, node, room folded -> {last sequence number, the log's entries...}
+        // ARGV: P, node, room folded, how many -> {last sequence number, the log's latest entries...}
         case .tail: #"""
             local reply = {tonumber(redis.call('GET', P .. 'room:' .. ARGV[3] .. ':seq') or '0')}
-            for _, entry in ipairs(redis.call('LRANGE', P .. 'room:' .. ARGV[3] .. ':log', 0, -1)) do
+            for _, entry in ipairs(redis.call('LRANGE', P .. 'room:' .. ARGV[3] .. ':log', -tonumber(ARGV[4]), -1)) do
               reply[#reply + 1] = entry
             end
             return reply
             """#
-        // ARGV: P, node, room folded, how many of the latest
-        //   -> {} (no such room, or nothing said there), or {room as spelled, last sequence number, epoch, entries...}
+        // ARGV: P, node, room folded, how many, l (the latest), b (the nearest below an id) or
+        // a (the nearest above it), the id
+        //   -> {} (no such room, or nothing said there), or {room as spelled, last sequence number,
+        //      epoch, the first entry's id, entries...}
+        // The log's entries have consecutive ids ending at the last sequence number.
         case .record: #"""
             local rf = ARGV[3]
-            local spelled = redis.call('HGET', P .. 'rooms', rf)
+            local spelled = room_name(rf)
             local seq = tonumber(redis.call('GET', P .. 'room:' .. rf .. ':seq') or '0')
             if not spelled or seq == 0 then return {} end
-            local reply = {spelled, seq, redis.call('GET', P .. 'room:' .. rf .. ':epoch') or '0'}
-            for _, entry in ipairs(redis.call('LRANGE', P .. 'room:' .. rf .. ':log', -tonumber(ARGV[4]), -1)) do
-              reply[#reply + 1] = entry
+            local log = P .. 'room:' .. rf .. ':log'
+            local len = redis.call('LLEN', log)
+            local n, kind, id = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+            local base = seq - len + 1
+            local first, last = len - n, len - 1
+            if kind == 'b' then
+              last = math.min(len - 1, id - 1 - base)
+              first = last - n + 1
+            elseif kind == 'a' then
+              first = math.max(0, id + 1 - base)
+              last = math.min(len - 1, first + n - 1)
+            end
+            first = math.max(0, first)
+            local reply = {spelled, seq, redis.call('GET', P .. 'room:' .. rf .. ':epoch') or '0', base + first}
+            if last >= first then
+              for _, entry in ipairs(redis.call('LRANGE', log, first, last)) do reply[#reply + 1] = entry end
             end
             return reply
             """#

@@ -294,6 +294,9 @@ struct ServeCommand: ParsableCommand {
             configuration.cluster = ClusterConfiguration(
                 redis: endpoint, name: cluster, nodeTimeout: nodeTimeout, redisTimeout: redisTimeout,
                 historyLimit: history, maxRooms: configuration.limits.maxRooms, catchUpWindow: max(1000, resumeMax))
+            // Redis is the cluster's store: a room's record outlives its last member.
+            configuration.cluster?.keepsRecords = store == .sqlite
+            configuration.cluster?.historyKeep = historyKeep
         }
         do {
             try ChatServer.serve(configuration: configuration, logger: logger)
