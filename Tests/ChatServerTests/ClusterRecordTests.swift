@@ -49,4 +49,24 @@ import Testing
         try bob.expect(lines: ["error,no-such-room,lobby", "joined,lobby,1"])
         #expect(try bob.sync() == [], "a new room, without the old one's history")
     }
+
+    /// Redis restarted empty lost every room's record: a room's next record has a new epoch,
+    /// and a client resuming with the old one is told `gap` (with what the new record holds).
+    @Test func redisStartedEmptyGivesNewEpochsAndResumesAGap() throws {
+        let cluster = try ClusterProcess(nodes: 1, arguments: ["--redis-timeout", "1"])
+        let ann = try cluster.user("Ann", on: 0)
+        try Self.version2(ann)
+        let before = try StoreTests.join("lobby", ann)
+        try ann.send("say,lobby,before\n")
+        #expect(Message(try ann.readLine())?.id == 1)
+        try ann.send("leave,lobby\n")
+        try ann.expect("left,lobby")
+        try cluster.redis.kill()
+        try cluster.nodes[0].waitForEveryLoopToLoseRedis()
+        try cluster.redis.start()
+        try cluster.nodes[0].waitForEveryLoop("redis available again")
+        let resumed = try StoreTests.join("lobby", ann, resume: ",\(before.epoch),1")
+        #expect(resumed.epoch != before.epoch && resumed.lastID == 0)
+        #expect(resumed.replay.isEmpty && resumed.end == "replayed,lobby,0,gap")
+    }
 }
