@@ -48,7 +48,7 @@ struct ServeCommand: ParsableCommand {
 
     /// The flags that also come from `CHAT_*` variables.
     static let environmentFlags = ["--host", "--port", "--max-line", "--history", "--resume-max", "--store", "--data-dir",
-                                   "--history-keep", "--history-days", "--store-sync", "--max-connections", "--idle-timeout",
+                                   "--history-keep", "--history-days", "--store-sync", "--store-backlog", "--max-connections", "--idle-timeout",
                                    "--max-pending", "--max-connections-per-address", "--exempt-addresses",
                                    "--registration-timeout", "--rate-limit", "--rate-burst", "--max-rooms-per-user", "--max-rooms",
                                    "--drain-timeout", "--stats-interval", "--metrics-port", "--tls-port", "--tls-cert", "--tls-key", "--tls-handshake-timeout", "--ws-origins",
@@ -88,6 +88,9 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "Seconds a message may wait before it is written (the writer commits each such window as one transaction): kill -9 loses at most that much, SIGTERM nothing (CHAT_STORE_SYNC).")
     var storeSync = 0.05
+
+    @Option(help: "Bytes of messages that may wait for the store's writer; past them say is answered error,unavailable until it catches up (CHAT_STORE_BACKLOG).")
+    var storeBacklog = 64 << 20
 
     @Option(help: "Connections served at once; one more gets bye,server-full and is closed. 0: no limit (CHAT_MAX_CONNECTIONS).")
     var maxConnections = ServerConfiguration().maxConnections ?? 0
@@ -189,6 +192,7 @@ struct ServeCommand: ParsableCommand {
         guard historyKeep >= 1 else { throw ValidationError("--history-keep must be at least 1, not \(historyKeep)") }
         guard historyDays >= 0 else { throw ValidationError("--history-days must be 0 or more, not \(historyDays)") }
         guard storeSync >= 0.001, storeSync <= 10 else { throw ValidationError("--store-sync must be 0.001 to 10 seconds, not \(storeSync)") }
+        guard storeBacklog >= 4096 else { throw ValidationError("--store-backlog must be at least 4096 bytes, not \(storeBacklog)") }
         guard !dataDir.isEmpty else { throw ValidationError("--data-dir must name a directory") }
         guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must be 0 or more") }
         for (flag, value) in [("--max-connections", maxConnections), ("--max-pending", maxPending),
@@ -287,6 +291,7 @@ struct ServeCommand: ParsableCommand {
             settings.historyKeep = historyKeep
             settings.historyDays = historyDays
             settings.syncMilliseconds = max(1, Int((storeSync * 1000).rounded()))
+            settings.maxBacklogBytes = storeBacklog
             configuration.store = settings
         }
         if let endpoint = try parsedRedis() {

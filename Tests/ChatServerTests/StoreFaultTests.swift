@@ -104,15 +104,7 @@ import Testing
         let server = try StoreTests.start(data.path, ["--metrics-port", "\(metricsPort)"])
         let ann = try StoreTests.version2(server, "Ann")
         _ = try StoreTests.join("room", ann)
-        let holder = try ChildProcess("/usr/bin/python3", ["-c", """
-            import sqlite3, sys
-            db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
-            db.execute("BEGIN EXCLUSIVE")
-            print("locked", flush=True)
-            sys.stdin.read()
-            db.execute("COMMIT")
-            """, data.path + "/chat.db"], input: true)
-        _ = try holder.stdout.waitForLine(timeout: 20) { $0 == "locked" }
+        let holder = try Self.holdWriteLock(data.path + "/chat.db")
         try ann.send((1...100).map { "say,room,m\($0)\n" }.joined())
         #expect(try ann.readLines(100).compactMap(Message.init).map(\.id) == Array(1...100))
         #expect(try ann.sync().isEmpty, "the pong came while the lock is held")
@@ -122,5 +114,44 @@ import Testing
         _ = try holder.waitForExit()
         while try StoreTests.written(metricsPort: metricsPort) < 100 {}
         #expect(try StoreTests.metric("chat_store_failed_total", port: metricsPort) == 0, "nothing lost to the lock")
+    }
+
+    /// While the writer cannot write (another process holds the lock), messages wait up to
+    /// `--store-backlog`; past it `say` is refused `unavailable`, nothing echoed is lost, and
+    /// once the writer has caught up the room takes messages again.
+    @Test func pastItsBacklogTheStoreRefusesSaysAndLosesNothingEchoed() throws {
+        let data = StoreTests.DataDirectory()
+        let metricsPort = try HTTPResponse.freePort()
+        let server = try StoreTests.start(data.path, ["--metrics-port", "\(metricsPort)", "--store-backlog", "65536"])
+        let ann = try StoreTests.version2(server, "Ann")
+        _ = try StoreTests.join("room", ann)
+        let holder = try Self.holdWriteLock(data.path + "/chat.db")
+        let text = String(repeating: "x", count: 1000)
+        try ann.send((1...300).map { "say,room,\($0) \(text)\n" }.joined())
+        var echoed = 0, refused = 0
+        for line in try ann.readLines(300) {
+            if Message(line) != nil { echoed += 1 } else if line == "error,unavailable" { refused += 1 }
+        }
+        #expect(echoed + refused == 300 && echoed > 0 && refused > 0, "echoed \(echoed), refused \(refused)")
+        try holder.closeInput()
+        _ = try holder.waitForExit()
+        while try StoreTests.written(metricsPort: metricsPort) < echoed {}
+        try ann.send("say,room,after\n")
+        #expect(Message(try ann.readLine())?.text == "after")
+        #expect(try StoreTests.metric("chat_store_failed_total", port: metricsPort) == 0)
+    }
+
+    /// A python3 holding the database's write lock until its standard input closes.
+    static func holdWriteLock(_ database: String) throws -> ChildProcess {
+        let holder = try ChildProcess("/usr/bin/python3", ["-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
+            db.execute("BEGIN EXCLUSIVE")
+            print("locked", flush=True)
+            sys.stdin.read()
+            db.execute("COMMIT")
+            """, database], input: true)
+        _ = try holder.stdout.waitForLine(timeout: 20) { $0 == "locked" }
+        return holder
     }
 }
