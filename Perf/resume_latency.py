@@ -5,7 +5,11 @@ One writer says N messages in a room; a reader (version 2) then resumes the room
 the id before them (`join,<room>,<epoch>,<after-id>` ... `replayed,<room>,N,ok`, then `leave`),
 and the time from sending the join to reading `replayed` is measured each time.
 
-  Perf/resume_latency.py --port PORT [--missed 1000] [--resumes 100]
+  Perf/resume_latency.py --port PORT [--missed 1000] [--resumes 100] [--kept]
+
+--kept: the writer leaves the room once it has said them, so that the room has no member and
+each resume finds it only in the store (SQLite, or Redis with --redis): the join reads the
+room's record and its messages from there. Needs a server with a store (not --store memory).
 
 Prints one line of JSON: the resumes' p50, p99 and max in milliseconds. Start the server
 first (any world: --loops 1, --loops N, --redis).
@@ -48,6 +52,7 @@ def main():
     parser.add_argument("--missed", type=int, default=1000)
     parser.add_argument("--resumes", type=int, default=100)
     parser.add_argument("--room", default="resume")
+    parser.add_argument("--kept", action="store_true", help="resume a room with no member, from the store")
     args = parser.parse_args()
 
     writer = Client(args.port)
@@ -58,6 +63,9 @@ def main():
     text = "x" * 60
     writer.send("".join(f"say,{args.room},{text}\n" for _ in range(args.missed)) + "ping,done\n")
     writer.until("pong,done")
+    if args.kept:
+        writer.send(f"leave,{args.room}\n")
+        writer.until("left,")
 
     reader = Client(args.port)
     reader.send(f"hello,2\nregister,reader{time.time_ns()}\n")
