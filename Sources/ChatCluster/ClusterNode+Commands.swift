@@ -68,11 +68,11 @@ extension ClusterNode: ChatWorld {
         flushTimer.fireInThisPass()
     }
 
-    public func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
+    public func join(_ session: Session, as name: ChatName, room: ChatName, replay: Replay, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
         guard isAvailable else { return done(.unavailable) }
         let link = self.link(for: room.folded)
         let pending = PendingJoin(
-            run: { [unowned self] in self.sendJoin(session, as: name, room: room, keep: keep, link: link, then: done) },
+            run: { [unowned self] in self.sendJoin(session, as: name, room: room, replay: replay, keep: keep, link: link, then: done) },
             fail: { [unowned self] in
                 done(.unavailable)
                 self.release(link)
@@ -80,7 +80,7 @@ extension ClusterNode: ChatWorld {
         if link.subscribed { pending.run() } else { link.awaitingSubscription.append(pending) }
     }
 
-    private func sendJoin(_ session: Session, as name: ChatName, room: ChatName, keep: Int, link: RoomLink,
+    private func sendJoin(_ session: Session, as name: ChatName, room: ChatName, replay: Replay, keep: Int, link: RoomLink,
                           then done: @escaping (ClusterJoin) -> Void) {
         // Gone while the subscription was coming: its `gone` has been sent already.
         guard !session.isClosed else {
@@ -97,6 +97,15 @@ extension ClusterNode: ChatWorld {
         command.add(configuration.maxRooms ?? 0)
         command.add(keep)
         command.add(RoomEpoch.random().description)
+        // A resume needs only what came after its id: Redis sends no more (a resume of a busy
+        // room would otherwise read --resume-max messages out of Redis every time).
+        if case .resume(let epoch?, let after) = replay {
+            command.add(epoch.description)
+            command.add(String(after))
+        } else {
+            command.add("")
+            command.add(0)
+        }
         let sent = run(.join, command) { [unowned self] reply in
             link.joinsInFlight -= 1
             guard let values = reply?.array, let status = values.first?.integer else {

@@ -145,9 +145,11 @@ enum ClusterScripts {
             end
             return results
             """#
-        // ARGV: P, node, room folded, room, user folded, user, max rooms (0: none), history, epoch
+        // ARGV: P, node, room folded, room, user folded, user, max rooms (0: none), history, epoch,
+        // a resume's epoch ("" for none) and id
         //   -> {0} rooms full, or {1, room as spelled, members, last sequence number, epoch, history...}
         // A room with no epoch (new, or one a repair wrote back after Redis lost it) takes ARGV[9].
+        // A resume in the record's epoch gets no more history than comes after its id.
         case .join: #"""
             local rf, uf = ARGV[3], ARGV[5]
             local spelled = redis.call('HGET', P .. 'rooms', rf)
@@ -163,6 +165,7 @@ enum ClusterScripts {
             local keep = tonumber(ARGV[8])
             redis.call('SETNX', P .. 'room:' .. rf .. ':epoch', ARGV[9])
             local epoch = redis.call('GET', P .. 'room:' .. rf .. ':epoch')
+            if ARGV[10] == epoch then keep = math.max(0, math.min(keep, seq - tonumber(ARGV[11]))) end
             redis.call('PUBLISH', P .. 'room:' .. rf, 'J ' .. ARGV[6])
             local reply = {1, spelled, redis.call('HLEN', P .. 'room:' .. rf .. ':members'), seq, epoch}
             if keep > 0 then

@@ -80,7 +80,7 @@ public final class HubWorld: ChatWorld {
 
     /// The joiner's history is the room's as the hub holds it at the join, which its later
     /// messages follow: nothing is missed or told twice.
-    public func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
+    public func join(_ session: Session, as name: ChatName, room: ChatName, replay: Replay, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
         var outcome = commit { $0.join(name, room: room, loop: index, keep: keep) }
         if case .readArchive = outcome {
             // The archive is read here, not under the hub's lock; the hub's own ring holds as

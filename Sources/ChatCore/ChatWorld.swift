@@ -39,8 +39,9 @@ public protocol ChatWorld: AnyObject {
               then done: @escaping (ClusterReply) -> Void)
     /// Adds `session` (registered as `name`) to `room`; `done` runs when the session may
     /// join the node's local room: from then on it receives the room's messages. The answer's
-    /// history is the latest `keep` messages the world kept (fewer where it has fewer).
-    func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void)
+    /// history is the latest `keep` messages the world kept (fewer where it has fewer), or, for
+    /// a resume (`replay`) in the record's epoch, no more of them than come after its id.
+    func join(_ session: Session, as name: ChatName, room: ChatName, replay: Replay, keep: Int, then done: @escaping (ClusterJoin) -> Void)
     /// The room's record for protocol v2's `history` `query`: its latest `keep` messages, or
     /// (a world that reads an archive) those of them the query can want.
     func record(of room: ChatName, keep: Int, query: Replay, then done: @escaping (ClusterRecord) -> Void)

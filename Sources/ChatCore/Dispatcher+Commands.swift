@@ -175,7 +175,7 @@ extension Dispatcher {
         awaitAnswer(session)
         let resumeMax = limits.resumeMax
         let keep = replay.latestNeeded(resumeMax: resumeMax, recordLimit: registry.recordLimit)
-        world.join(session, as: name, room: roomName, keep: keep) { [self] outcome in
+        world.join(session, as: name, room: roomName, replay: replay, keep: keep) { [self] outcome in
             answer(session) {
                 switch outcome {
                 case .joined(let spelling, let members, let epoch, let lastID, let history, let recent):

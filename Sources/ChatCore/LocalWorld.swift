@@ -54,7 +54,7 @@ public final class LocalWorld: ChatWorld {
     /// The members there are hear of the joiner before it is added; its answer carries the
     /// room's history as it stands (nothing can have been said meanwhile). A room the archive
     /// kept goes on with its record; a new room's record gets a new epoch, and its ids start at 1.
-    public func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
+    public func join(_ session: Session, as name: ChatName, room: ChatName, replay: Replay, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
         guard let existing = registry.room(named: room) else {
             if let limit = limits.maxRooms, registry.roomCount >= limit { return done(.roomsFull) }
             if let (kept, history) = KeptRecord.tail(of: room.folded, keep: keep, archive: archive) {

@@ -73,7 +73,7 @@ final class ScriptedCluster: ChatWorld {
         ask { _ in done(.unavailable) }
     }
 
-    func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
+    func join(_ session: Session, as name: ChatName, room: ChatName, replay: Replay, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
         requests.append("join \(name) \(room)")
         ask { kind in
             if case .joined(let members) = kind {

@@ -58,8 +58,8 @@ final class LaterWorld: ChatWorld {
         }
     }
 
-    func join(_ session: Session, as name: ChatName, room: ChatName, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
-        queue.append { [inner] in inner.join(session, as: name, room: room, keep: keep, then: done) }
+    func join(_ session: Session, as name: ChatName, room: ChatName, replay: Replay, keep: Int, then done: @escaping (ClusterJoin) -> Void) {
+        queue.append { [inner] in inner.join(session, as: name, room: room, replay: replay, keep: keep, then: done) }
     }
 
     func deliverPending() { inner.deliverPending() }
