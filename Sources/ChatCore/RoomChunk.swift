@@ -57,11 +57,11 @@ public struct RoomChunk: Sendable {
         return (firstID + Int64(count), Array(bytes[offset...]))
     }
 
-    /// Appends the messages of the run starting at `firstID` (as `bytes`) with ids in `ids`
-    /// and said at or after `sinceMillis` to `entries`, in id order; false when the bytes are
-    /// not a run (a damaged row), after appending what came before the damage.
-    public static func decode(firstID: Int64, bytes: UnsafeRawBufferPointer, ids: ClosedRange<Int64>,
-                              sinceMillis: Int64 = .min, into entries: inout [History.Entry]) -> Bool {
+    /// Appends the messages of the run starting at `firstID` (as `bytes`) said at or after
+    /// `sinceMillis` to `entries`, in id order; false when the bytes are not a run (a damaged
+    /// row), after appending what came before the damage.
+    public static func decode(firstID: Int64, bytes: UnsafeRawBufferPointer, sinceMillis: Int64 = .min,
+                              into entries: inout [History.Entry]) -> Bool {
         var offset = 0
         var id = firstID
         func read<T: FixedWidthInteger>(_: T.Type) -> T? {
@@ -71,7 +71,7 @@ public struct RoomChunk: Sendable {
             offset += MemoryLayout<T>.size
             return T(littleEndian: value)
         }
-        while offset < bytes.count, id <= ids.upperBound {
+        while offset < bytes.count {
             guard let millis = read(UInt64.self), let fromCount = read(UInt8.self),
                   bytes.count - offset >= Int(fromCount),
                   let from = ChatName(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(fromCount)])) else { return false }
@@ -80,7 +80,7 @@ public struct RoomChunk: Sendable {
             let text = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(textCount)])
             offset += Int(textCount)
             let said = Int64(bitPattern: millis)
-            if ids.contains(id), said >= sinceMillis {
+            if said >= sinceMillis {
                 entries.append(History.Entry(id: id, millis: said, from: from, text: Array(text)))
             }
             id += 1

@@ -40,7 +40,7 @@ final class ArchiveWriter: @unchecked Sendable {
                 continue
             }
             write(taken, for: archive)
-            archive.written(taken)
+            archive.finishedWriting()
             if UnixClock.nowMillis() - lastExpiry > 600_000 { pruneExpired() }
         }
         // Everything was written: the next start goes on from the ids as they are. What SQLite
@@ -192,9 +192,9 @@ final class ArchiveReader: @unchecked Sendable {
         after = try connection.prepare(ArchiveSchema.readAfter)
     }
 
-    /// The written messages of the room (folded) that `read` asks for, among those with ids in
-    /// `kept` said at or after `since`, oldest first.
-    func read(_ folded: ChatName, _ read: RecordRead, kept: ClosedRange<Int64>, since: Int64) throws(StoreError) -> [History.Entry] {
+    /// The written messages of the room (folded) that `read` asks for, among those said at or
+    /// after `since`, oldest first.
+    func read(_ folded: ChatName, _ read: RecordRead, since: Int64) throws(StoreError) -> [History.Entry] {
         var runs: [(firstID: Int64, entries: [History.Entry])] = []
         let statement: SQLiteStatement, id: Int64, limit: Int
         switch read {
@@ -209,7 +209,7 @@ final class ArchiveReader: @unchecked Sendable {
             let firstID = statement.integer(0)
             var entries: [History.Entry] = []
             let whole = statement.withBlob(1) {
-                RoomChunk.decode(firstID: firstID, bytes: $0, ids: kept, sinceMillis: since, into: &entries)
+                RoomChunk.decode(firstID: firstID, bytes: $0, sinceMillis: since, into: &entries)
             }
             if !whole { throw StoreError(path: connection.path, cause: "a damaged run of messages (from id \(firstID))") }
             runs.append((firstID, entries))

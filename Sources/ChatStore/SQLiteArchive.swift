@@ -142,34 +142,33 @@ public final class SQLiteArchive: RoomArchive, Sendable {
         }) else { return [] }
         // What --history-days no longer keeps is not read, written or not (the writer drops
         // it every ten minutes); --history-keep the writer applies at each commit.
-        let kept = Int64(1)...Int64.max
         let since = settings.historyDays > 0 ? UnixClock.nowMillis() - Int64(settings.historyDays) * 86_400_000 : .min
         // Whatever is not written yet is newer than everything written.
         var newer: [History.Entry] = []
         for run in unwritten {
-            run.bytes.withUnsafeBytes { _ = RoomChunk.decode(firstID: run.firstID, bytes: $0, ids: kept, sinceMillis: since, into: &newer) }
+            run.bytes.withUnsafeBytes { _ = RoomChunk.decode(firstID: run.firstID, bytes: $0, sinceMillis: since, into: &newer) }
         }
         let firstUnwritten = unwritten.first?.firstID ?? .max
         switch read {
         case .before(let id, let limit):
             let below = newer.prefix { $0.id < id }
             guard below.count < limit else { return Array(below.suffix(limit)) }
-            let written = readWritten(folded, .before(min(id, firstUnwritten), limit: limit - below.count), kept: kept, since: since)
+            let written = readWritten(folded, .before(min(id, firstUnwritten), limit: limit - below.count), since: since)
             return written + below
         case .after(let id, let limit):
-            var entries = id + 1 < firstUnwritten ? readWritten(folded, read, kept: kept, since: since) : []
+            var entries = id + 1 < firstUnwritten ? readWritten(folded, read, since: since) : []
             entries.removeAll { $0.id >= firstUnwritten }
             if entries.count < limit { entries += newer.lazy.filter { $0.id > id }.prefix(limit - entries.count) }
             return entries
         }
     }
 
-    private func readWritten(_ folded: ChatName, _ read: RecordRead, kept: ClosedRange<Int64>, since: Int64) -> [History.Entry] {
+    private func readWritten(_ folded: ChatName, _ read: RecordRead, since: Int64) -> [History.Entry] {
         let reader = readers.withLock { $0.popLast() } ?? (try? ArchiveReader(path: settings.databasePath))
         guard let reader else { return [] }
         defer { readers.withLock { $0.append(reader) } }
         do {
-            return try reader.read(folded, read, kept: kept, since: since)
+            return try reader.read(folded, read, since: since)
         } catch {
             log(.readFailed(error))
             return []
@@ -193,7 +192,7 @@ public final class SQLiteArchive: RoomArchive, Sendable {
     }
 
     /// The writer is done with what it took.
-    func written(_ taken: [ChatName: Pending]) {
+    func finishedWriting() {
         state.withLock { $0.writing = [:] }
     }
 

@@ -141,14 +141,14 @@ class Browser:
     def room_css(self, room):
         return f'#rooms [data-room="{room}"]'
 
-    def messages(self, room):
-        """(from, text) of every live (not history) .message in a room's view."""
+    def messages(self, room, history=False):
+        """(from, text) of every live .message in a room's view (with history: every one)."""
         return [tuple(pair) for pair in self.js(
             "const r = document.querySelector(arguments[0]);"
             "if (!r) return [];"
-            "return [...r.querySelectorAll('.messages .message:not(.history)')].map(m => ["
+            "return [...r.querySelectorAll(arguments[1])].map(m => ["
             "  (m.querySelector('.from') || {}).textContent, (m.querySelector('.text') || {}).textContent]);",
-            self.room_css(room))]
+            self.room_css(room), ".messages .message" if history else ".messages .message:not(.history)")]
 
     def members(self, room):
         return sorted(self.text_of(self.room_css(room) + " .members .member"))
@@ -441,12 +441,7 @@ def main():
     step("e. screenshot of Alice's browser", screenshot)
 
     def all_messages(browser, room):
-        return [tuple(pair) for pair in browser.js(
-            "const r = document.querySelector(arguments[0]);"
-            "if (!r) return [];"
-            "return [...r.querySelectorAll('.messages .message')].map(m => ["
-            "  (m.querySelector('.from') || {}).textContent, (m.querySelector('.text') || {}).textContent]);",
-            browser.room_css(room))]
+        return browser.messages(room, history=True)
 
     def open_tcp2():
         tcp2 = state["tcp"] = TcpClient(tcp_host, args.tcp_port, args.timeout)

@@ -31,8 +31,9 @@ import Testing
         "/proc/\(server.process.processIdentifier)/root\(path)"
     }
 
-    static func errorLines(_ server: ServerProcess) -> [Substring] {
-        server.stderr.text.split(separator: "\n").filter { $0.contains("level=error") }
+    /// The error lines of a server that has exited, once its whole output has been read.
+    static func errorLines(_ server: ServerProcess) throws -> [Substring] {
+        try server.stderr.waitForEnd().split(separator: "\n").filter { $0.contains("level=error") }
     }
 
     @Test(.enabled(if: canMount)) func aReadOnlyDataDirectoryIsOneClearLineAtStart() throws {
@@ -40,7 +41,7 @@ import Testing
         let server = try ServerProcess(arguments: ["--port", "0", "--data-dir", data.path],
                                        launcher: Self.onTmpfs(data.path, options: ",ro"))
         #expect(try server.waitForExit() == .exit(1))
-        let errors = Self.errorLines(server)
+        let errors = try Self.errorLines(server)
         #expect(errors.count == 1 && errors[0].contains(data.path) && errors[0].contains("Read-only file system"), "\(errors)")
     }
 
@@ -49,7 +50,7 @@ import Testing
         let server = try ServerProcess(arguments: ["--port", "0", "--data-dir", data.path],
                                        launcher: Self.onTmpfs(data.path, size: "64k", fill: true))
         #expect(try server.waitForExit() == .exit(1))
-        let errors = Self.errorLines(server)
+        let errors = try Self.errorLines(server)
         #expect(errors.count == 1 && errors[0].contains(data.path + "/chat.db") && errors[0].contains("full"), "\(errors)")
     }
 

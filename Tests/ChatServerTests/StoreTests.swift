@@ -101,7 +101,8 @@ import Testing
             #expect(page.last == "replayed,Lobby,3,ok")
             server.signal(SIGTERM)
             #expect(try server.waitForExit() == .exit(0))
-            #expect(server.stderr.text.contains("store closed"))
+            // Awaited: the last line may still be on its way through the pipe when the exit is seen.
+            _ = try server.stderr.waitForLine(timeout: 20) { $0.contains("store closed") }
         }
         let server = try Self.start(data.path)
         #expect(server.stderr.text.contains("rooms=1") && server.stderr.text.contains("messages=3"), "the log says what the store holds")
@@ -208,7 +209,7 @@ import Testing
         try Data((0..<16384).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }).write(to: URL(fileURLWithPath: data.path + "/chat.db"))
         let server = try ServerProcess(arguments: ["--port", "0", "--data-dir", data.path])
         #expect(try server.waitForExit() == .exit(1))
-        let errors = server.stderr.text.split(separator: "\n").filter { $0.contains("level=error") }
+        let errors = try StoreFaultTests.errorLines(server)
         #expect(errors.count == 1)
         #expect(errors.first?.contains(data.path + "/chat.db") == true && errors.first?.contains("not a database") == true, "\(errors)")
     }
